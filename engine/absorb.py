@@ -1,0 +1,66 @@
+"""Absorbing a manuscript: Temp-LoRA's test-then-train loop over Δ-token chunks.
+
+Chunk i is tokens [iΔ, (i+1)Δ). Its training example is up to L_T tokens before it (no loss on them), then
+the chunk. It is first scored with the adapter as trained on everything before it, and only then trained on
+for E steps. The last chunk may be shorter than Δ; it is learned too, because the end of the text is what a
+continuation follows from.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from engine.config import TempLoraConfig
+from engine.training import TempLoraTrainer
+
+
+@dataclass
+class ChunkReport:
+    """What absorbing one chunk did."""
+
+    index: int
+    start: int
+    end: int
+    loss: float  # mean NLL of the chunk before training on it (test-then-train)
+    seconds: float
+
+    @property
+    def perplexity(self) -> float:
+        return math.exp(self.loss)
+
+
+def split_chunks(n_tokens: int, chunk_tokens: int) -> list[tuple[int, int]]:
+    """[start, end) of every Δ-token chunk; the last one may be shorter."""
+    return [(s, min(s + chunk_tokens, n_tokens)) for s in range(0, n_tokens, chunk_tokens)]
+
+
+def training_context(tokens: torch.Tensor, start: int, config: TempLoraConfig) -> torch.Tensor:
+    """The up to L_T tokens before a chunk, fed without loss."""
+    return tokens[max(0, start - config.context_tokens) : start]
+
+
+def absorb(
+    trainer: TempLoraTrainer,
+    adapter: str,
+    tokens: torch.Tensor,
+    on_chunk: Callable[[ChunkReport, int], None] | None = None,
+    first_chunk: int = 0,
+) -> list[ChunkReport]:
+    """Test-then-train every chunk of `tokens` from `first_chunk` on; `on_chunk(report, total)` after each."""
+    config = trainer.adapters[adapter].config
+    chunks = split_chunks(len(tokens), config.chunk_tokens)
+    reports = []
+    for index in range(first_chunk, len(chunks)):
+        start, end = chunks[index]
+        began = time.perf_counter()
+        loss = trainer.train_chunk(adapter, training_context(tokens, start, config), tokens[start:end])
+        report = ChunkReport(index, start, end, loss, time.perf_counter() - began)
+        reports.append(report)
+        if on_chunk is not None:
+            on_chunk(report, len(chunks))
+    return reports

@@ -1,0 +1,55 @@
+"""Temp-LoRA's hyperparameters in one object (the notation of arXiv 2401.11504 and DESIGN.md).
+
+Δ = `chunk_tokens`, L_T = `context_tokens`, E = `epochs`, W = `window`. The defaults were chosen by
+measurement for the embedded 135M model on a 2-core CPU (docs/BENCHMARKS.md has the sweep); the paper's
+own values (lr 5e-5, r 64) were for 7B models on GPUs and learn far too slowly here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+# Every linear layer of a decoder block; the output head is never adapted (as in the paper).
+ALL_LINEAR = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+@dataclass
+class TempLoraConfig:
+    """How the temporary adapter is trained and how text is generated."""
+
+    chunk_tokens: int = 1024  # Δ: tokens per training chunk
+    context_tokens: int = 0  # L_T: earlier tokens fed before a chunk, with no loss on them
+    epochs: int = 2  # E: optimiser steps per chunk
+    rank: int = 16  # LoRA r
+    alpha: float = 32.0  # LoRA alpha (llama.cpp scales by alpha / r, as PEFT does)
+    dropout: float = 0.0
+    lr: float = 1e-3  # AdamW, constant: the first chunk is learned at full rate (no warm-up from 0)
+    weight_decay: float = 0.0
+    target_modules: tuple[str, ...] = field(default=ALL_LINEAR)
+    bf16: bool = True  # bf16 frozen weights + autocast, when the CPU supports bf16 matmul
+    loss_slice_tokens: int = 256  # the loss is computed in slices so full fp32 logits never exist
+    window: int = 1024  # W: tokens the model sees when generating (and when scoring in eval)
+    seed: int = 0  # LoRA initialisation and dropout
+
+    def __post_init__(self) -> None:
+        self.target_modules = tuple(self.target_modules)
+        for name in ("chunk_tokens", "epochs", "rank", "window", "loss_slice_tokens"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if self.context_tokens < 0:
+            raise ValueError("context_tokens must be 0 or more")
+        if not self.lr > 0:
+            raise ValueError("lr must be positive")
+
+    def to_dict(self) -> dict:
+        """Plain values, for JSON reports."""
+        d = asdict(self)
+        d["target_modules"] = list(self.target_modules)
+        return d
+
+    def replace(self, **changes) -> TempLoraConfig:
+        """A copy with some values changed; None values are ignored (unset CLI options)."""
+        known = {f.name for f in fields(self)}
+        values = self.to_dict()
+        values.update({k: v for k, v in changes.items() if v is not None and k in known})
+        return TempLoraConfig(**values)

@@ -1,0 +1,206 @@
+"""Temp-LoRA training in torch: one shared base model, one temporary LoRA adapter per document.
+
+The base weights are frozen (kept in bf16 when the CPU multiplies bf16 fast); each document's adapter is a
+named PEFT adapter with its own AdamW state. Losses and scores never build a chunk's full fp32 logits at
+once: the output head runs over slices of the sequence.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from engine.config import TempLoraConfig
+
+log = logging.getLogger(__name__)
+
+
+def cpu_has_fast_bf16() -> bool:
+    """True when this CPU has native bf16 matrix instructions (AVX512-BF16 or AMX)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = f.read()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def training_device() -> torch.device:
+    """CUDA when a GPU is present, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@dataclass
+class DocumentAdapter:
+    """One document's temporary adapter: its PEFT name, optimiser and progress."""
+
+    name: str
+    config: TempLoraConfig
+    optimizer: torch.optim.Optimizer
+    steps: int = 0
+    chunks_trained: int = 0
+
+
+class TempLoraTrainer:
+    """Trains and scores temporary adapters on one frozen base model."""
+
+    def __init__(self, causal_lm, config: TempLoraConfig) -> None:
+        self.device = training_device()
+        self.bf16 = config.bf16 and (self.device.type == "cuda" or cpu_has_fast_bf16())
+        dtype = torch.bfloat16 if self.bf16 else torch.float32
+        causal_lm = causal_lm.to(device=self.device, dtype=dtype)
+        for p in causal_lm.parameters():
+            p.requires_grad_(False)
+        self.causal_lm = causal_lm
+        self.config = config
+        self.peft = None  # created with the first adapter: PEFT wraps the model in place
+        self.adapters: dict[str, DocumentAdapter] = {}
+        n = sum(p.numel() for p in causal_lm.parameters())
+        self.n_params = n
+        log.info("trainer on %s, %s, %.1fM parameters", self.device, dtype, n / 1e6)
+
+    # -- adapters ------------------------------------------------------------------------------------------
+    def add_adapter(self, name: str, config: TempLoraConfig | None = None) -> DocumentAdapter:
+        """A fresh adapter (B = 0, so it starts as the base model)."""
+        from peft import LoraConfig, get_peft_model
+
+        config = config or self.config
+        torch.manual_seed(config.seed)
+        lora = LoraConfig(
+            r=config.rank,
+            lora_alpha=config.alpha,
+            lora_dropout=config.dropout,
+            target_modules=list(config.target_modules),
+            bias="none",
+        )
+        if self.peft is None:
+            self.peft = get_peft_model(self.causal_lm, lora, adapter_name=name)
+        else:
+            self.peft.add_adapter(name, lora)
+        params = self._adapter_parameters(name)
+        for p in params:
+            p.data = p.data.float()  # master weights in fp32 even when the base is bf16
+            p.requires_grad_(True)
+        optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+        self.adapters[name] = DocumentAdapter(name, config, optimizer)
+        return self.adapters[name]
+
+    def remove_adapter(self, name: str) -> None:
+        """Forget a document's adapter and optimiser state."""
+        if self.adapters.pop(name, None) is not None and self.peft is not None:
+            if len(self.peft.peft_config) > 1:
+                self.peft.delete_adapter(name)
+            else:  # PEFT keeps at least one adapter; reset it to an unused placeholder state
+                for p in self._adapter_parameters(name):
+                    p.requires_grad_(False)
+
+    def _adapter_parameters(self, name: str) -> list[torch.nn.Parameter]:
+        return [p for n, p in self.peft.named_parameters() if f".{name}." in n and "lora_" in n]
+
+    def lora_layers(self, name: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Hugging Face module name → (A, B) of this adapter, for export."""
+        from peft.tuners.lora import LoraLayer
+
+        layers = {}
+        for module_name, module in self.peft.base_model.model.named_modules():
+            if isinstance(module, LoraLayer) and name in module.lora_A:
+                a = module.lora_A[name].weight.detach().float().cpu().numpy()
+                b = module.lora_B[name].weight.detach().float().cpu().numpy()
+                layers[module_name] = (a, b)
+        return layers
+
+    # -- losses --------------------------------------------------------------------------------------------
+    def _autocast(self):
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
+
+    def _nll(self, ids: torch.Tensor, first_label: int) -> tuple[torch.Tensor, int]:
+        """Summed NLL of ids[first_label:], each token predicted from all tokens before it in `ids`."""
+        first_label = max(first_label, 1)
+        model = self.peft.base_model.model if self.peft is not None else self.causal_lm
+        with self._autocast():
+            hidden = model.model(input_ids=ids.unsqueeze(0).to(self.device)).last_hidden_state[0]
+        head = model.get_output_embeddings()
+        targets = ids[first_label:].to(self.device)
+        hidden = hidden[first_label - 1 : len(ids) - 1]
+        total = hidden.new_zeros((), dtype=torch.float32)
+        step = self.config.loss_slice_tokens
+        for s in range(0, len(targets), step):
+            with self._autocast():
+                logits = head(hidden[s : s + step])
+            total = total + F.cross_entropy(logits.float(), targets[s : s + step], reduction="sum")
+        return total, len(targets)
+
+    def train_chunk(
+        self,
+        name: str,
+        context: torch.Tensor,
+        chunk: torch.Tensor,
+        between_steps: Callable[[], None] | None = None,
+    ) -> float:
+        """E optimiser steps on `chunk` after `context` (no loss on the context).
+
+        Returns the chunk's mean loss at the first step, i.e. before this chunk changed the adapter: the
+        "test" half of test-then-train, for free (exact when dropout is 0).
+        """
+        adapter = self.adapters[name]
+        self.peft.set_adapter(name)
+        self.peft.train()
+        ids = torch.cat([context, chunk])
+        first_loss = float("nan")
+        for epoch in range(adapter.config.epochs):
+            if between_steps is not None:
+                between_steps()  # where generation requests get the CPU
+            nll, n = self._nll(ids, len(context))
+            loss = nll / n
+            loss.backward()
+            adapter.optimizer.step()
+            adapter.optimizer.zero_grad(set_to_none=True)
+            adapter.steps += 1
+            if epoch == 0:
+                first_loss = loss.item()
+        adapter.chunks_trained += 1
+        self.peft.eval()
+        return first_loss
+
+    @torch.no_grad()
+    def window_nll(self, tokens: torch.Tensor, start: int, end: int, window: int, adapter: str | None):
+        """Summed NLL and count of tokens[start:end], scored as the generator sees text.
+
+        The span is cut into segments of `min(window // 2, end - start)` tokens; each segment is fed with the
+        tokens before it, so the whole input is at most `window` tokens. Every scored token is thus
+        predicted from between window/2 and window - 1 earlier tokens (fewer at the start of the book).
+        Token 0 of the book has nothing to be predicted from and is not scored.
+        """
+        stride = max(1, min(window // 2, end - start))
+        total, count = 0.0, 0
+        ctx = self._adapter_context(adapter)
+        with ctx:
+            for a in range(start, end, stride):
+                b = min(a + stride, end)
+                lo = max(0, b - window)
+                nll, n = self._nll(tokens[lo:b], a - lo)
+                total += nll.item()
+                count += n
+        return total, count
+
+    def _adapter_context(self, adapter: str | None):
+        import contextlib
+
+        if self.peft is None:
+            return contextlib.nullcontext()
+        if adapter is None:
+            return self.peft.disable_adapter()
+        self.peft.set_adapter(adapter)
+        self.peft.eval()
+        return contextlib.nullcontext()
+
+
+def set_threads(n: int | None) -> None:
+    """Torch's intra-op threads (default: every core this process may use)."""
+    torch.set_num_threads(n or len(os.sched_getaffinity(0)))
