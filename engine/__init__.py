@@ -1,3 +1,3 @@
-"""Longform's engine: Temp-LoRA absorption in torch, generation in llama.cpp, adapters exported as GGUF LoRA."""
+"""Longform's engine: Temp-LoRA absorption in torch, generation in llama.cpp, adapters as GGUF LoRA."""
 
 __version__ = "0.1.0"

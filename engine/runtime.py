@@ -45,7 +45,9 @@ class LoadedModel:
     def export(self, adapter: str, path: Path) -> Path:
         """Write `adapter` as a GGUF LoRA at `path`."""
         trainer = self.trainer
-        return write_gguf_lora(self.info, trainer.lora_layers(adapter), trainer.adapters[adapter].config.alpha, path)
+        return write_gguf_lora(
+            self.info, trainer.lora_layers(adapter), trainer.adapters[adapter].config.alpha, path
+        )
 
     def close(self) -> None:
         """Free llama.cpp's model."""

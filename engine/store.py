@@ -9,6 +9,7 @@ engine starts.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import logging
 import os
@@ -105,7 +106,5 @@ def _install_signal_cleanup(store: AdapterStore) -> None:
         os.kill(os.getpid(), signum)
 
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        try:
+        with contextlib.suppress(ValueError):  # not the main thread (e.g. a test runner's worker)
             signal.signal(sig, handler)
-        except ValueError:  # not the main thread (e.g. inside a test runner's worker)
-            pass

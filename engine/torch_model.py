@@ -89,11 +89,19 @@ def _dequantise(info: ModelInfo):
     from transformers import AutoModelForCausalLM
 
     try:
-        return AutoModelForCausalLM.from_pretrained(
+        model = AutoModelForCausalLM.from_pretrained(
             info.path.parent, gguf_file=info.path.name, dtype=torch.float32
         )
     except (ValueError, OSError, KeyError) as e:
         raise ModelError(f"transformers cannot read {info.path.name} for training: {e}") from None
+    # The weights are plain float32 now; transformers still marks a GGUF-loaded model as quantised and then
+    # refuses dtype changes and saving. The cached load has no such marks, so both paths behave alike.
+    model.is_quantized = False
+    model.hf_quantizer = None
+    model.quantization_method = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    return model
 
 
 def _save_cache(model, folder: Path) -> None:

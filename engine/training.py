@@ -40,7 +40,8 @@ def training_device() -> torch.device:
 class DocumentAdapter:
     """One document's temporary adapter: its PEFT name, optimiser and progress."""
 
-    name: str
+    name: str  # the document's own id, any string
+    peft_name: str  # a safe module key for PEFT ("temp_lora_<n>")
     config: TempLoraConfig
     optimizer: torch.optim.Optimizer
     steps: int = 0
@@ -61,6 +62,7 @@ class TempLoraTrainer:
         self.config = config
         self.peft = None  # created with the first adapter: PEFT wraps the model in place
         self.adapters: dict[str, DocumentAdapter] = {}
+        self._created = 0
         n = sum(p.numel() for p in causal_lm.parameters())
         self.n_params = n
         log.info("trainer on %s, %s, %.1fM parameters", self.device, dtype, n / 1e6)
@@ -71,6 +73,10 @@ class TempLoraTrainer:
         from peft import LoraConfig, get_peft_model
 
         config = config or self.config
+        if name in self.adapters:
+            raise ValueError(f"adapter {name!r} exists")
+        self._created += 1
+        peft_name = f"temp_lora_{self._created}"
         torch.manual_seed(config.seed)
         lora = LoraConfig(
             r=config.rank,
@@ -80,33 +86,36 @@ class TempLoraTrainer:
             bias="none",
         )
         if self.peft is None:
-            self.peft = get_peft_model(self.causal_lm, lora, adapter_name=name)
+            self.peft = get_peft_model(self.causal_lm, lora, adapter_name=peft_name)
         else:
-            self.peft.add_adapter(name, lora)
-        params = self._adapter_parameters(name)
+            self.peft.add_adapter(peft_name, lora)
+        params = self._adapter_parameters(peft_name)
         for p in params:
             p.data = p.data.float()  # master weights in fp32 even when the base is bf16
             p.requires_grad_(True)
         optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
-        self.adapters[name] = DocumentAdapter(name, config, optimizer)
+        self.adapters[name] = DocumentAdapter(name, peft_name, config, optimizer)
         return self.adapters[name]
 
     def remove_adapter(self, name: str) -> None:
         """Forget a document's adapter and optimiser state."""
-        if self.adapters.pop(name, None) is not None and self.peft is not None:
-            if len(self.peft.peft_config) > 1:
-                self.peft.delete_adapter(name)
-            else:  # PEFT keeps at least one adapter; reset it to an unused placeholder state
-                for p in self._adapter_parameters(name):
-                    p.requires_grad_(False)
+        adapter = self.adapters.pop(name, None)
+        if adapter is None:
+            return
+        if len(self.peft.peft_config) > 1:
+            self.peft.delete_adapter(adapter.peft_name)
+        else:  # PEFT keeps at least one adapter: leave it in place, unused and frozen
+            for p in self._adapter_parameters(adapter.peft_name):
+                p.requires_grad_(False)
 
-    def _adapter_parameters(self, name: str) -> list[torch.nn.Parameter]:
-        return [p for n, p in self.peft.named_parameters() if f".{name}." in n and "lora_" in n]
+    def _adapter_parameters(self, peft_name: str) -> list[torch.nn.Parameter]:
+        return [p for n, p in self.peft.named_parameters() if f".{peft_name}." in n and "lora_" in n]
 
     def lora_layers(self, name: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Hugging Face module name → (A, B) of this adapter, for export."""
         from peft.tuners.lora import LoraLayer
 
+        name = self.adapters[name].peft_name
         layers = {}
         for module_name, module in self.peft.base_model.model.named_modules():
             if isinstance(module, LoraLayer) and name in module.lora_A:
@@ -149,7 +158,7 @@ class TempLoraTrainer:
         "test" half of test-then-train, for free (exact when dropout is 0).
         """
         adapter = self.adapters[name]
-        self.peft.set_adapter(name)
+        self.peft.set_adapter(adapter.peft_name)
         self.peft.train()
         ids = torch.cat([context, chunk])
         first_loss = float("nan")
@@ -196,7 +205,7 @@ class TempLoraTrainer:
             return contextlib.nullcontext()
         if adapter is None:
             return self.peft.disable_adapter()
-        self.peft.set_adapter(adapter)
+        self.peft.set_adapter(self.adapters[adapter].peft_name)
         self.peft.eval()
         return contextlib.nullcontext()
 

@@ -1,0 +1,143 @@
+"""`longform-engine bench`: matmul peak, Temp-LoRA step time, export, swap and generation speed.
+
+Run it alone: other work on the machine skews every figure (llama.cpp's threads wait on each other at
+every token, so a busy core slows decoding far more than its share).
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from engine.config import TempLoraConfig
+from engine.generate import Sampling
+from engine.runtime import LoadedModel
+from engine.training import cpu_has_fast_bf16
+
+log = logging.getLogger(__name__)
+ADAPTER = "bench"
+
+
+def matmul_peak(dtype: torch.dtype, n: int = 2048, repeats: int = 6) -> float:
+    """Best observed GFLOP/s of an n×n matrix product in `dtype`."""
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+    a @ b  # warm up
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t)
+    return 2 * n**3 / best / 1e9
+
+
+def _median_seconds(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def _decode_rate(model: LoadedModel, text: str, tokens: int) -> tuple[float, float]:
+    """(seconds to first token, tokens/s after it) for a prompt that fills the window."""
+    gen = model.generator
+    gen.llm.reset()
+    stamps = []
+    start = time.perf_counter()
+    for _ in gen.stream(text, tokens, Sampling(seed=1, temperature=0.8)):
+        stamps.append(time.perf_counter())
+    if len(stamps) < 2:
+        return float("nan"), float("nan")
+    return stamps[0] - start, (len(stamps) - 1) / (stamps[-1] - stamps[0])
+
+
+def run_bench(model_spec: str = "default", threads: int | None = None, text: str | None = None) -> dict:
+    """Measure everything in one run and return it as plain values."""
+    if threads:
+        torch.set_num_threads(threads)
+    config = TempLoraConfig()
+    result: dict = {
+        "machine": platform.processor() or platform.machine(),
+        "torch_threads": torch.get_num_threads(),
+        "cpu_bf16": cpu_has_fast_bf16(),
+        "config": config.to_dict(),
+    }
+    result["fp32_peak_gflops"] = matmul_peak(torch.float32)
+    result["bf16_peak_gflops"] = matmul_peak(torch.bfloat16)
+
+    t = time.perf_counter()
+    model = LoadedModel(model_spec, config, threads=threads)
+    trainer = model.trainer
+    result["model"] = str(model.info.path)
+    result["load_seconds"] = time.perf_counter() - t
+    if text is None:
+        text = _bench_text()
+    tokens = model.tokens(text)
+    step_tokens = config.chunk_tokens + config.context_tokens
+    if len(tokens) < step_tokens + 4 * config.chunk_tokens:
+        raise ValueError("bench text too short")
+
+    # One optimiser step on a 1024-token chunk (plus the default training context).
+    trainer.add_adapter(ADAPTER, config.replace(epochs=1))
+    chunk = tokens[config.context_tokens : step_tokens]
+    context = tokens[: config.context_tokens]
+    trainer.train_chunk(ADAPTER, context, chunk)  # warm-up
+    step = _median_seconds(lambda: trainer.train_chunk(ADAPTER, context, chunk), 3)
+    flops = 4 * trainer.n_params * step_tokens
+    peak = result["bf16_peak_gflops"] if trainer.bf16 else result["fp32_peak_gflops"]
+    result.update(
+        train_bf16=trainer.bf16,
+        train_step_tokens=step_tokens,
+        train_step_seconds=step,
+        train_gflops=flops / step / 1e9,
+        train_flops_fraction=flops / step / 1e9 / peak,
+        train_flops_fraction_of_fp32_peak=flops / step / 1e9 / result["fp32_peak_gflops"],
+    )
+    trainer.remove_adapter(ADAPTER)
+
+    # Absorbing four chunks with the defaults (test-then-train, E steps each).
+    from engine.absorb import absorb
+
+    trainer.add_adapter(ADAPTER, config)
+    part = tokens[: 4 * config.chunk_tokens]
+    t = time.perf_counter()
+    absorb(trainer, ADAPTER, part)
+    result["absorb_tokens_per_second"] = len(part) / (time.perf_counter() - t)
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.gguf"
+        result["export_seconds"] = _median_seconds(lambda: model.export(ADAPTER, path), 3)
+        prompt = model.generator.detokenize(tokens[: config.window].tolist())
+        gen_tokens = 128
+        model.generator.set_adapter(None)
+        result["first_token_seconds"], result["gen_tokens_per_second"] = _decode_rate(
+            model, prompt, gen_tokens
+        )
+        result["swap_seconds"] = _median_seconds(lambda: model.generator.set_adapter(path), 5)
+        ttft, rate = _decode_rate(model, prompt, gen_tokens)
+        result["first_token_seconds_with_adapter"], result["gen_tokens_per_second_with_adapter"] = ttft, rate
+        result["gen_window"] = config.window
+        result["gen_speed_ratio_with_adapter"] = rate / result["gen_tokens_per_second"]
+        model.generator.set_adapter(None)
+    model.close()
+    result["peak_memory_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}
+
+
+def _bench_text() -> str:
+    """Real prose for the benchmark: the test sample repeated (the content hardly matters for speed)."""
+    sample = Path(__file__).resolve().parent.parent / "tests" / "data" / "persuasion_opening.txt"
+    if sample.exists():
+        return sample.read_text(encoding="utf-8") * 4
+    return (
+        "It was a truth universally acknowledged, that a single man in possession of a good fortune "
+        "must be in want of a wife. "
+    ) * 400

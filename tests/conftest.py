@@ -1,0 +1,51 @@
+"""Shared fixtures: every test runs with LONGFORM_HOME in a temporary folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "austen"
+SAMPLE_TEXT = Path(__file__).resolve().parent / "data" / "persuasion_opening.txt"
+
+
+@pytest.fixture(autouse=True)
+def longform_home(tmp_path, monkeypatch) -> Path:
+    """Point every Longform folder at the test's own temporary folder."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LONGFORM_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def shared_home(tmp_path_factory) -> Path:
+    """A LONGFORM_HOME shared by the slow tests, so the dequantised model cache is built once."""
+    return tmp_path_factory.mktemp("shared-home")
+
+
+@pytest.fixture(scope="session")
+def loaded_model(shared_home):
+    """The embedded model, loaded once into llama.cpp and torch."""
+    from engine.config import TempLoraConfig
+    from engine.runtime import LoadedModel
+
+    previous = os.environ.get("LONGFORM_HOME")
+    os.environ["LONGFORM_HOME"] = str(shared_home)
+    try:
+        model = LoadedModel("default", TempLoraConfig(window=512, chunk_tokens=256), threads=2)
+        model.trainer  # noqa: B018 - load the torch side now, under the shared home
+    finally:
+        if previous is None:
+            os.environ.pop("LONGFORM_HOME")
+        else:
+            os.environ["LONGFORM_HOME"] = previous
+    yield model
+    model.close()
+
+
+@pytest.fixture(scope="session")
+def sample_text() -> str:
+    """About 3,000 tokens of a real novel (the opening of Persuasion, public domain)."""
+    return SAMPLE_TEXT.read_text(encoding="utf-8")

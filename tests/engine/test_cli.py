@@ -1,0 +1,161 @@
+"""`longform-engine` as other tools use it: real processes, the real embedded model, the output contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE_TEXT
+
+
+def run_engine(*args: str, home: Path, timeout: int = 600) -> subprocess.CompletedProcess:
+    env = {**os.environ, "LONGFORM_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "engine", *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
+
+
+def assert_one_clear_line(result: subprocess.CompletedProcess, *words: str) -> None:
+    assert result.returncode != 0
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+@pytest.fixture(scope="module")
+def short_text(tmp_path_factory) -> Path:
+    """About 700 tokens of Persuasion."""
+    path = tmp_path_factory.mktemp("texts") / "short.txt"
+    path.write_text(SAMPLE_TEXT.read_text(encoding="utf-8")[:3000], encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_continue_prints_only_the_continuation_and_leaves_no_adapter(short_text, shared_home):
+    result = run_engine(
+        "continue", str(short_text), "--tokens", "30", "--seed", "5", "--window", "512", home=shared_home
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()  # the continuation
+    assert short_text.read_text()[:200] not in result.stdout  # not an echo of the manuscript
+    assert "absorbing" in result.stderr and "chunks" in result.stderr  # the progress bar is on stderr
+    sessions = shared_home / "cache" / "sessions"
+    assert not any(sessions.rglob("*.gguf"))
+    assert not any(p.name.startswith("session-") for p in sessions.iterdir()) if sessions.exists() else True
+
+
+@pytest.mark.slow
+def test_continue_with_the_same_seed_repeats_itself(short_text, shared_home):
+    args = ("continue", str(short_text), "--tokens", "20", "--seed", "11", "--no-adapter")
+    first, second = run_engine(*args, home=shared_home), run_engine(*args, home=shared_home)
+    assert first.returncode == second.returncode == 0
+    assert first.stdout == second.stdout
+
+
+@pytest.mark.slow
+def test_eval_json_reports_the_protocol(short_text, shared_home):
+    result = run_engine(
+        "eval",
+        str(short_text),
+        "--json",
+        "--chunk",
+        "256",
+        "--window",
+        "256",
+        "--long-window",
+        "512",
+        "--max-tokens",
+        "600",
+        home=shared_home,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)  # stdout is exactly one JSON object
+    assert report["tokens"] == 600
+    assert report["chunks"] == 3
+    assert report["window"] == 256
+    assert len(report["per_chunk"]) == 3
+    assert [c["index"] for c in report["per_chunk"]] == [0, 1, 2]
+    for key in ("base_ppl", "temp_lora_ppl", "long_window_ppl", "seconds"):
+        assert isinstance(report[key], float) and report[key] > 0
+    first = report["per_chunk"][0]
+    assert first["base_ppl"] == first["temp_lora_ppl"]  # chunk 0 is scored before any training
+    assert report["per_chunk"][2]["temp_lora_ppl"] != report["per_chunk"][2]["base_ppl"]
+    assert 1 < report["base_ppl"] < 200
+
+
+@pytest.mark.slow
+def test_eval_without_long_window_reports_null(short_text, shared_home):
+    result = run_engine(
+        "eval", str(short_text), "--json", "--chunk", "256", "--max-tokens", "300", home=shared_home
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["long_window_ppl"] is None
+
+
+def test_missing_file_is_one_clear_line(tmp_path):
+    result = run_engine("continue", str(tmp_path / "nope.txt"), home=tmp_path)
+    assert_one_clear_line(result, "not found", "nope.txt")
+
+
+def test_empty_text_is_one_clear_line(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n\n")
+    assert_one_clear_line(run_engine("eval", str(empty), home=tmp_path), "empty")
+
+
+def test_non_utf8_text_is_one_clear_line(tmp_path):
+    latin = tmp_path / "latin1.txt"
+    latin.write_bytes("Élodie à la fenêtre".encode("latin-1"))
+    assert_one_clear_line(run_engine("continue", str(latin), home=tmp_path), "not UTF-8")
+
+
+def test_a_model_that_is_not_gguf_is_one_clear_line(tmp_path, short_text):
+    fake = tmp_path / "model.gguf"
+    fake.write_bytes(b"PK\x03\x04 this is a zip file")
+    assert_one_clear_line(
+        run_engine("continue", str(short_text), "--model", str(fake), home=tmp_path), "not a GGUF"
+    )
+
+
+def test_a_missing_model_is_one_clear_line(tmp_path, short_text):
+    result = run_engine("eval", str(short_text), "--model", str(tmp_path / "gone.gguf"), home=tmp_path)
+    assert_one_clear_line(result, "not found")
+
+
+def test_an_unsupported_architecture_is_one_clear_line(tmp_path, short_text):
+    import gguf
+    import numpy as np
+
+    path = tmp_path / "phi.gguf"
+    writer = gguf.GGUFWriter(path, "phi3")
+    writer.add_block_count(1)
+    writer.add_tensor("token_embd.weight", np.zeros((4, 4), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    result = run_engine("continue", str(short_text), "--model", str(path), home=tmp_path)
+    assert_one_clear_line(result, "phi3", "not supported")
+
+
+def test_a_truncated_model_is_one_clear_line(tmp_path, short_text):
+    from engine.models import default_model_path
+
+    cut = tmp_path / "cut.gguf"
+    with open(default_model_path(), "rb") as f:
+        cut.write_bytes(f.read(1_000_000))
+    result = run_engine("continue", str(short_text), "--model", str(cut), home=tmp_path)
+    assert_one_clear_line(result, "cut.gguf")
+
+
+def test_bad_hyperparameter_is_one_clear_line(tmp_path, short_text):
+    result = run_engine("eval", str(short_text), "--rank", "0", home=tmp_path)
+    assert_one_clear_line(result, "rank")

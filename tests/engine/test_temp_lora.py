@@ -1,0 +1,98 @@
+"""Absorbing a real text with the real embedded model, and generating with the exported adapter."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.absorb import absorb, split_chunks
+from engine.generate import Sampling
+
+
+def test_chunks_cover_the_text_without_overlap():
+    assert split_chunks(10, 4) == [(0, 4), (4, 8), (8, 10)]
+    assert split_chunks(8, 4) == [(0, 4), (4, 8)]
+    assert split_chunks(0, 4) == []
+
+
+@pytest.mark.slow
+def test_absorbing_a_text_lowers_its_perplexity(loaded_model, sample_text):
+    trainer = loaded_model.trainer
+    tokens = loaded_model.tokens(sample_text)[:1024]
+    base_nll, n = trainer.window_nll(tokens, 0, len(tokens), 512, adapter=None)
+    trainer.add_adapter("lower")
+    try:
+        reports = absorb(trainer, "lower", tokens)
+        tuned_nll, n2 = trainer.window_nll(tokens, 0, len(tokens), 512, adapter="lower")
+    finally:
+        trainer.remove_adapter("lower")
+    assert [r.index for r in reports] == [0, 1, 2, 3]  # 1024 tokens in 256-token chunks
+    assert n == n2 == len(tokens) - 1
+    assert tuned_nll / n < 0.95 * base_nll / n  # the text became clearly more predictable
+
+
+@pytest.mark.slow
+def test_first_chunk_is_learned_at_full_rate(loaded_model, sample_text):
+    """No warm-up from lr 0: the very first chunk already changes the adapter."""
+    trainer = loaded_model.trainer
+    tokens = loaded_model.tokens(sample_text)[:256]
+    trainer.add_adapter("first")
+    try:
+        absorb(trainer, "first", tokens)
+        b_norm = sum(float(b.__abs__().sum()) for _, b in trainer.lora_layers("first").values())
+    finally:
+        trainer.remove_adapter("first")
+    assert b_norm > 0
+
+
+@pytest.fixture(scope="module")
+def absorbed_adapter(loaded_model, sample_text, tmp_path_factory):
+    """The sample text absorbed and exported once for the generation tests."""
+    trainer = loaded_model.trainer
+    trainer.add_adapter("gen")
+    absorb(trainer, "gen", loaded_model.tokens(sample_text)[:1024])
+    path = loaded_model.export("gen", tmp_path_factory.mktemp("adapters") / "gen.gguf")
+    trainer.remove_adapter("gen")
+    return path
+
+
+@pytest.mark.slow
+def test_generation_with_the_adapter_differs_from_without(loaded_model, sample_text, absorbed_adapter):
+    gen = loaded_model.generator
+    greedy = Sampling(temperature=0.0, seed=1)
+    gen.set_adapter(None)
+    plain = gen.continue_text(sample_text, 40, greedy)
+    seconds = gen.set_adapter(absorbed_adapter)
+    tuned = gen.continue_text(sample_text, 40, greedy)
+    gen.set_adapter(None)
+    assert plain and tuned
+    assert plain != tuned
+    assert seconds < 1.0  # a swap, not a model reload
+
+
+@pytest.mark.slow
+def test_same_seed_gives_the_same_text(loaded_model, sample_text, absorbed_adapter):
+    gen = loaded_model.generator
+    gen.set_adapter(absorbed_adapter)
+    first = gen.continue_text(sample_text, 30, Sampling(seed=7))
+    second = gen.continue_text(sample_text, 30, Sampling(seed=7))
+    other = gen.continue_text(sample_text, 30, Sampling(seed=8))
+    gen.set_adapter(None)
+    assert first == second
+    assert first != other
+
+
+@pytest.mark.slow
+def test_prompt_is_the_end_of_the_text_that_fits_the_window(loaded_model, sample_text):
+    gen = loaded_model.generator
+    prompt = gen.prompt_tokens(sample_text, max_tokens=100)
+    assert len(prompt) == gen.window - 100
+    assert prompt == gen.tokenize(sample_text)[-len(prompt) :]
+    assert len(gen.prompt_tokens(sample_text, max_tokens=5000)) == gen.window // 2  # the window slides
+
+
+@pytest.mark.slow
+def test_a_continuation_longer_than_the_window_keeps_going(loaded_model, sample_text):
+    gen = loaded_model.generator
+    pieces = list(gen.stream(sample_text, 600, Sampling(seed=3, temperature=1.0)))  # window is 512
+    tokens = gen.tokenize("".join(pieces))
+    assert len(tokens) > 520
