@@ -9,6 +9,7 @@ continuation follows from.
 from __future__ import annotations
 
 import math
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +45,33 @@ def training_context(tokens: torch.Tensor, start: int, config: TempLoraConfig) -
     return tokens[max(0, start - config.context_tokens) : start]
 
 
+def learn_chunk(
+    trainer: TempLoraTrainer,
+    adapter: str,
+    tokens: torch.Tensor,
+    chunks: list[tuple[int, int]],
+    index: int,
+    between_steps: Callable[[], None] | None = None,
+) -> float:
+    """Train on chunk `index` (E steps, then the replay steps); returns its test loss.
+
+    Replay revisits earlier chunks of the same text, drawn at random but reproducibly, so the adapter keeps
+    what it learned early in the book; it never sees text after the chunk, so test-then-train still holds.
+    """
+    config = trainer.adapters[adapter].config
+    start, end = chunks[index]
+    context = training_context(tokens, start, config)
+    loss = trainer.train_chunk(adapter, context, tokens[start:end], between_steps)
+    draw = random.Random(config.seed * 1_000_003 + index)
+    for _ in range(config.replay_chunks if index else 0):
+        earlier_start, earlier_end = chunks[draw.randrange(index)]
+        if between_steps is not None:
+            between_steps()
+        context = training_context(tokens, earlier_start, config)
+        trainer.train_step(adapter, context, tokens[earlier_start:earlier_end])
+    return loss
+
+
 def absorb(
     trainer: TempLoraTrainer,
     adapter: str,
@@ -58,7 +86,7 @@ def absorb(
     for index in range(first_chunk, len(chunks)):
         start, end = chunks[index]
         began = time.perf_counter()
-        loss = trainer.train_chunk(adapter, training_context(tokens, start, config), tokens[start:end])
+        loss = learn_chunk(trainer, adapter, tokens, chunks, index)
         report = ChunkReport(index, start, end, loss, time.perf_counter() - began)
         reports.append(report)
         if on_chunk is not None:

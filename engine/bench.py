@@ -79,7 +79,7 @@ def run_bench(model_spec: str = "default", threads: int | None = None, text: str
     result["model"] = str(model.info.path)
     result["load_seconds"] = time.perf_counter() - t
     if text is None:
-        text = _bench_text()
+        text = bench_text()
     tokens = model.tokens(text)
     step_tokens = config.chunk_tokens + config.context_tokens
     if len(tokens) < step_tokens + 4 * config.chunk_tokens:
@@ -132,7 +132,7 @@ def run_bench(model_spec: str = "default", threads: int | None = None, text: str
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}
 
 
-def _bench_text() -> str:
+def bench_text() -> str:
     """Real prose for the benchmark: the test sample repeated (the content hardly matters for speed)."""
     sample = Path(__file__).resolve().parent.parent / "tests" / "data" / "persuasion_opening.txt"
     if sample.exists():

@@ -76,12 +76,18 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--alpha", type=float, help="LoRA alpha")
     e.add_argument("--lr", type=float, help="learning rate")
     e.add_argument("--dropout", type=float, help="LoRA dropout")
+    e.add_argument("--replay", type=int, help="earlier chunks revisited after each chunk")
     e.add_argument("--weight-decay", type=float, help="AdamW weight decay")
     e.add_argument("--targets", help="comma-separated module names to adapt (default: every linear layer)")
     e.add_argument("--no-bf16", action="store_true", help="train in fp32")
     e.add_argument("--max-tokens", type=int, help="use only the first N tokens of the file")
     e.add_argument("--long-window", type=int, help="also score with the base model at this window")
     e.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    r = sub.add_parser("check-export", help="check that llama.cpp sees an exported adapter as torch does")
+    r.add_argument("--model", default="default")
+    r.add_argument("--text", help="a UTF-8 text to train on (default: a built-in sample)")
+    r.add_argument("-v", "--verbose", action="store_true")
 
     b = sub.add_parser("bench", help="measure training, export, swap and generation speed on this machine")
     b.add_argument("--model", default="default")
@@ -103,6 +109,7 @@ def config_from_args(args: argparse.Namespace) -> TempLoraConfig:
         alpha=getattr(args, "alpha", None),
         lr=getattr(args, "lr", None),
         dropout=getattr(args, "dropout", None),
+        replay_chunks=getattr(args, "replay", None),
         weight_decay=getattr(args, "weight_decay", None),
         target_modules=tuple(targets.split(",")) if targets else None,
         bf16=False if getattr(args, "no_bf16", False) else None,
@@ -255,7 +262,23 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"continue": cmd_continue, "eval": cmd_eval, "bench": cmd_bench}
+def cmd_check_export(args: argparse.Namespace) -> int:
+    """Print the round-trip agreement for this model; exit 1 when it is below 0.99."""
+    from engine.bench import bench_text
+    from engine.roundtrip import logit_change_agreement
+    from engine.runtime import LoadedModel
+
+    text = read_manuscript(args.text) if args.text else bench_text()
+    model = LoadedModel(args.model, TempLoraConfig())
+    try:
+        result = logit_change_agreement(model, model.tokens(text))
+    finally:
+        model.close()
+    print(json.dumps(result))
+    return 0 if result["correlation"] >= 0.99 else 1
+
+
+COMMANDS = {"continue": cmd_continue, "eval": cmd_eval, "bench": cmd_bench, "check-export": cmd_check_export}
 
 
 def main(argv: list[str] | None = None) -> int:

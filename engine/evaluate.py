@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from engine.absorb import split_chunks, training_context
+from engine.absorb import learn_chunk, split_chunks
 from engine.training import TempLoraTrainer
 
 
@@ -113,7 +113,7 @@ def evaluate(
             if long_window:
                 long = Score(*trainer.window_nll(tokens, start, end, long_window, adapter=None))
             t = time.perf_counter()
-            trainer.train_chunk(ADAPTER, training_context(tokens, start, config), tokens[start:end])
+            learn_chunk(trainer, ADAPTER, tokens, chunks, index)
             scores = ChunkScores(index, start, end, base, temp_lora, long, time.perf_counter() - t)
             report.chunks.append(scores)
             if on_chunk is not None:

@@ -66,7 +66,7 @@ def gemma_model_path() -> Path:
 
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".partial")
-        gemma.assemble(str(partial))
+        gemma.assemble(partial, overwrite=True)
         partial.replace(target)
     return target
 

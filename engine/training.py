@@ -145,6 +145,22 @@ class TempLoraTrainer:
             total = total + F.cross_entropy(logits.float(), targets[s : s + step], reduction="sum")
         return total, len(targets)
 
+    def train_step(self, name: str, context: torch.Tensor, chunk: torch.Tensor) -> float:
+        """One optimiser step on `chunk` after `context` (no loss on the context); returns the mean loss."""
+        adapter = self.adapters[name]
+        self.peft.set_adapter(adapter.peft_name)
+        self.peft.train()
+        try:
+            nll, n = self._nll(torch.cat([context, chunk]), len(context))
+            loss = nll / n
+            loss.backward()
+            adapter.optimizer.step()
+            adapter.optimizer.zero_grad(set_to_none=True)
+        finally:
+            self.peft.eval()
+        adapter.steps += 1
+        return loss.item()
+
     def train_chunk(
         self,
         name: str,
@@ -152,30 +168,19 @@ class TempLoraTrainer:
         chunk: torch.Tensor,
         between_steps: Callable[[], None] | None = None,
     ) -> float:
-        """E optimiser steps on `chunk` after `context` (no loss on the context).
+        """E optimiser steps on `chunk` after `context`.
 
         Returns the chunk's mean loss at the first step, i.e. before this chunk changed the adapter: the
         "test" half of test-then-train, for free (exact when dropout is 0).
         """
         adapter = self.adapters[name]
-        self.peft.set_adapter(adapter.peft_name)
-        self.peft.train()
-        ids = torch.cat([context, chunk])
-        first_loss = float("nan")
-        for epoch in range(adapter.config.epochs):
+        losses = []
+        for _ in range(adapter.config.epochs):
             if between_steps is not None:
                 between_steps()  # where generation requests get the CPU
-            nll, n = self._nll(ids, len(context))
-            loss = nll / n
-            loss.backward()
-            adapter.optimizer.step()
-            adapter.optimizer.zero_grad(set_to_none=True)
-            adapter.steps += 1
-            if epoch == 0:
-                first_loss = loss.item()
+            losses.append(self.train_step(name, context, chunk))
         adapter.chunks_trained += 1
-        self.peft.eval()
-        return first_loss
+        return losses[0]
 
     @torch.no_grad()
     def window_nll(self, tokens: torch.Tensor, start: int, end: int, window: int, adapter: str | None):

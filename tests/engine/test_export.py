@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 from pathlib import Path
 
 import numpy as np
@@ -110,57 +109,10 @@ def test_unsupported_architecture_is_refused_with_a_clear_message(tmp_path):
 
 
 @pytest.mark.slow
-def test_llama_cpp_logit_change_matches_torch(loaded_model, sample_text, tmp_path):
-    """Train a real adapter, export it, and compare the logit change in llama.cpp with torch's.
+def test_llama_cpp_logit_change_matches_torch(loaded_model, sample_text):
+    """A real adapter, exported and loaded by llama.cpp, changes the logits as it does in torch."""
+    from engine.roundtrip import logit_change_agreement
 
-    llama.cpp quantises activations to 8 bits for the Q4_1 matmuls, which adds noise of about 0.25 (logit
-    std) to any change, so the adapter is trained until its change clearly stands above that noise.
-    """
-    import llama_cpp
-    import torch
-    from llama_cpp import Llama
-
-    from engine.generate import _without_extra_buffer_types
-
-    trainer = loaded_model.trainer
-    tokens = loaded_model.tokens(sample_text)
-    trainer.add_adapter("roundtrip", trainer.config.replace(lr=3e-3, epochs=6))
-    try:
-        trainer.train_chunk("roundtrip", tokens[:0], tokens[:512])
-        path = loaded_model.export("roundtrip", tmp_path / "roundtrip.gguf")
-        probe = tokens[600:664]
-        model = trainer.peft.base_model.model
-        with torch.no_grad(), torch.autocast("cpu", enabled=False):
-            was = next(model.parameters()).dtype
-            model.float()
-            with trainer._adapter_context(None):
-                base = model(probe[None]).logits[0].numpy()
-            with trainer._adapter_context("roundtrip"):
-                tuned = model(probe[None]).logits[0].numpy()
-            model.to(was)
-            for n, p in trainer.peft.named_parameters():
-                if "lora_" in n:
-                    p.data = p.data.float()
-    finally:
-        trainer.remove_adapter("roundtrip")
-
-    with _without_extra_buffer_types():
-        llm = Llama(str(loaded_model.info.path), n_ctx=128, logits_all=True, verbose=False)
-
-    def llama_logits() -> np.ndarray:
-        llm.reset()
-        llm.eval(probe.tolist())
-        return np.array(llm.scores[: len(probe)])
-
-    base_cpp = llama_logits()
-    adapter = llama_cpp.llama_adapter_lora_init(llm.model, str(path).encode())
-    assert adapter
-    arr = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(adapter)
-    assert llama_cpp.llama_set_adapters_lora(llm.ctx, arr, 1, (ctypes.c_float * 1)(1.0)) == 0
-    tuned_cpp = llama_logits()
-    llm.close()
-
-    torch_change = (tuned - base).ravel()
-    cpp_change = (tuned_cpp - base_cpp).ravel()
-    assert torch_change.std() > 1.0  # the adapter really changes the model
-    assert np.corrcoef(torch_change, cpp_change)[0, 1] >= 0.99
+    result = logit_change_agreement(loaded_model, loaded_model.tokens(sample_text))
+    assert result["torch_change_std"] > 1.0  # the adapter really changes the model
+    assert result["correlation"] >= 0.99, result
