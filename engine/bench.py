@@ -46,6 +46,20 @@ def _median_seconds(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
+def _fp32_step_seconds(model: LoadedModel, context: torch.Tensor, chunk: torch.Tensor) -> float:
+    """The same training step with the base weights in fp32 and no autocast, for comparison."""
+    from engine.torch_model import load_torch_model
+    from engine.training import TempLoraTrainer
+
+    fp32 = TempLoraTrainer(load_torch_model(model.info), model.config.replace(bf16=False, epochs=1))
+    fp32.add_adapter(ADAPTER)
+    chunk = torch.cat([context, chunk])[-model.config.chunk_tokens :]  # 1024 tokens, as the headline step
+    fp32.train_chunk(ADAPTER, chunk[:0], chunk)
+    seconds = _median_seconds(lambda: fp32.train_chunk(ADAPTER, chunk[:0], chunk), 3)
+    fp32.remove_adapter(ADAPTER)
+    return seconds
+
+
 def _decode_rate(model: LoadedModel, text: str, tokens: int) -> tuple[float, float]:
     """(seconds to first token, tokens/s after it) for a prompt that fills the window."""
     gen = model.generator
@@ -101,7 +115,16 @@ def run_bench(model_spec: str = "default", threads: int | None = None, text: str
         train_flops_fraction=flops / step / 1e9 / peak,
         train_flops_fraction_of_fp32_peak=flops / step / 1e9 / result["fp32_peak_gflops"],
     )
+    bare = tokens[: config.chunk_tokens]  # 1024 tokens, no training context
+    result["train_step_seconds_1024_tokens"] = _median_seconds(
+        lambda: trainer.train_chunk(ADAPTER, bare[:0], bare), 3
+    )
+    result["train_flops_fraction_1024_tokens"] = (
+        4 * trainer.n_params * len(bare) / result["train_step_seconds_1024_tokens"] / 1e9 / peak
+    )
     trainer.remove_adapter(ADAPTER)
+    if trainer.bf16:
+        result["train_step_seconds_1024_tokens_fp32"] = _fp32_step_seconds(model, context, chunk)
 
     # Absorbing four chunks with the defaults (test-then-train, E steps each).
     from engine.absorb import absorb

@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--alpha", type=float, help="LoRA alpha")
     e.add_argument("--lr", type=float, help="learning rate")
     e.add_argument("--dropout", type=float, help="LoRA dropout")
+    e.add_argument("--beta1", type=float, help="AdamW beta1 (momentum)")
+    e.add_argument("--beta2", type=float, help="AdamW beta2")
     e.add_argument("--replay", type=int, help="earlier chunks revisited after each chunk")
     e.add_argument("--weight-decay", type=float, help="AdamW weight decay")
     e.add_argument("--targets", help="comma-separated module names to adapt (default: every linear layer)")
@@ -83,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--max-tokens", type=int, help="use only the first N tokens of the file")
     e.add_argument("--long-window", type=int, help="also score with the base model at this window")
     e.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    s = sub.add_parser("serve", help="serve the desktop app: JSON lines on stdin/stdout (docs/PROTOCOL.md)")
+    s.add_argument("--model", default="default")
+    s.add_argument("--threads", type=int)
+    s.add_argument("-v", "--verbose", action="store_true")
 
     r = sub.add_parser("check-export", help="check that llama.cpp sees an exported adapter as torch does")
     r.add_argument("--model", default="default")
@@ -109,6 +116,8 @@ def config_from_args(args: argparse.Namespace) -> TempLoraConfig:
         alpha=getattr(args, "alpha", None),
         lr=getattr(args, "lr", None),
         dropout=getattr(args, "dropout", None),
+        beta1=getattr(args, "beta1", None),
+        beta2=getattr(args, "beta2", None),
         replay_chunks=getattr(args, "replay", None),
         weight_decay=getattr(args, "weight_decay", None),
         target_modules=tuple(targets.split(",")) if targets else None,
@@ -262,6 +271,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the protocol until shutdown or end of input."""
+    from engine.serve import run_server
+
+    return run_server(args.model, args.threads)
+
+
 def cmd_check_export(args: argparse.Namespace) -> int:
     """Print the round-trip agreement for this model; exit 1 when it is below 0.99."""
     from engine.bench import bench_text
@@ -278,7 +294,13 @@ def cmd_check_export(args: argparse.Namespace) -> int:
     return 0 if result["correlation"] >= 0.99 else 1
 
 
-COMMANDS = {"continue": cmd_continue, "eval": cmd_eval, "bench": cmd_bench, "check-export": cmd_check_export}
+COMMANDS = {
+    "continue": cmd_continue,
+    "eval": cmd_eval,
+    "bench": cmd_bench,
+    "check-export": cmd_check_export,
+    "serve": cmd_serve,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

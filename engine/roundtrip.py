@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from engine.config import ALL_LINEAR
 from engine.runtime import LoadedModel
 
 ADAPTER = "roundtrip"
@@ -56,7 +57,9 @@ def logit_change_agreement(model: LoadedModel, tokens: torch.Tensor, probe_token
     train, probe = tokens[:512], tokens[520 : 520 + probe_tokens]
     if len(probe) < 8:
         raise ValueError("text too short for the round trip")
-    trainer.add_adapter(ADAPTER, trainer.config.replace(lr=3e-3, epochs=6))
+    # Every linear layer, so the q/k permutation is exercised too.
+    config = trainer.config.replace(lr=3e-3, epochs=6, target_modules=ALL_LINEAR, context_tokens=0)
+    trainer.add_adapter(ADAPTER, config)
     dtype = next(trainer.causal_lm.parameters()).dtype
     try:
         trainer.train_chunk(ADAPTER, train[:0], train)

@@ -7,6 +7,7 @@ once: the output head runs over slices of the sequence.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -93,7 +94,9 @@ class TempLoraTrainer:
         for p in params:
             p.data = p.data.float()  # master weights in fp32 even when the base is bf16
             p.requires_grad_(True)
-        optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+        optimizer = torch.optim.AdamW(
+            params, lr=config.lr, weight_decay=config.weight_decay, betas=(config.beta1, config.beta2)
+        )
         self.adapters[name] = DocumentAdapter(name, peft_name, config, optimizer)
         return self.adapters[name]
 
@@ -204,8 +207,7 @@ class TempLoraTrainer:
         return total, count
 
     def _adapter_context(self, adapter: str | None):
-        import contextlib
-
+        """Within it, the model runs with `adapter` (None: the base model alone)."""
         if self.peft is None:
             return contextlib.nullcontext()
         if adapter is None:

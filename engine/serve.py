@@ -1,0 +1,404 @@
+"""`longform-engine serve`: the engine process the desktop app talks to over stdin/stdout (JSON lines).
+
+Three threads share one loaded model:
+- the reader (main thread) validates each request line and answers the quick ones at once;
+- the generator thread serves `continue` / `generate_chapter` one at a time (llama.cpp);
+- the absorber thread trains each open document's adapter chunk by chunk (torch) and exports it.
+Generation has priority: while one is waiting or running, training pauses at the next decoder layer
+(forward or backward), so a `continue` never waits for a whole training step.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from engine import __version__
+from engine.absorb import learn_chunk, split_chunks
+from engine.config import TempLoraConfig
+from engine.errors import UserError
+from engine.generate import Sampling
+from engine.protocol import MAX_LINE_BYTES, ProtocolError, Request, encode, parse_request
+from engine.runtime import LoadedModel
+from engine.store import AdapterStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Document:
+    """An open document: its tokens and how far its adapter has learned them."""
+
+    doc: str
+    tokens: torch.Tensor
+    config: TempLoraConfig
+    chunks_absorbed: int = 0
+    adapter_version: int = 0
+    loss: float | None = None
+    closed: bool = False
+    losses: list[float] = field(default_factory=list)
+
+    def complete_chunks(self) -> list[tuple[int, int]]:
+        """Chunks of a full Δ tokens; the unfinished tail waits until the writer has written it."""
+        return [
+            c
+            for c in split_chunks(len(self.tokens), self.config.chunk_tokens)
+            if c[1] - c[0] == self.config.chunk_tokens
+        ]
+
+
+class Cancelled(Exception):
+    """The writer cancelled a generation."""
+
+
+class EngineServer:
+    """Serves one GUI over stdin/stdout until shutdown or end of input."""
+
+    def __init__(self, model_spec: str, config: TempLoraConfig, threads: int | None = None, out=None) -> None:
+        self.out = out or sys.stdout
+        self.out_lock = threading.Lock()
+        self.config = config
+        self.threads = threads
+        self.store = AdapterStore()
+        self.model = LoadedModel(model_spec, config, threads=threads)
+        self.docs: dict[str, Document] = {}
+        self.lock = threading.RLock()  # guards docs and the model objects' shared state
+        self.train_lock = threading.Lock()  # held by the absorber while it trains or exports
+        self.in_flight: dict[str, threading.Event] = {}  # request id -> cancel flag
+        self.generation_pending = threading.Event()
+        self.generations: queue.Queue = queue.Queue()
+        self.wake_absorber = threading.Event()
+        self.stopping = threading.Event()
+        self.loaded_adapter: tuple[str, int] | None = None
+        self._hooks_installed = False
+        threading.Thread(target=self._generator_loop, name="generator", daemon=True).start()
+        threading.Thread(target=self._absorber_loop, name="absorber", daemon=True).start()
+
+    # -- output ---------------------------------------------------------------------------------------------
+    def emit(self, event: dict) -> None:
+        with self.out_lock:
+            try:
+                self.out.write(encode(event))
+                self.out.flush()
+            except (BrokenPipeError, ValueError):
+                self.stopping.set()
+
+    def done(self, request_id: str, **result) -> None:
+        self.emit({"id": request_id, "type": "done", **result})
+
+    def error(self, request_id: str | None, code: str, message: str, **extra) -> None:
+        self.emit({"id": request_id, "type": "error", "code": code, "message": message, **extra})
+
+    # -- reader ---------------------------------------------------------------------------------------------
+    def serve(self, stream=None) -> int:
+        """Read requests until shutdown or end of input; then delete every adapter."""
+        stream = stream or sys.stdin.buffer
+        try:
+            while not self.stopping.is_set():
+                line = stream.readline(MAX_LINE_BYTES + 1)
+                if not line:
+                    break  # the GUI is gone
+                if len(line) > MAX_LINE_BYTES:
+                    self.error(
+                        None, "line_too_long", f"a request line may hold at most {MAX_LINE_BYTES} bytes"
+                    )
+                    while line and not line.endswith(b"\n"):
+                        line = stream.readline(MAX_LINE_BYTES)
+                    continue
+                if not line.strip():
+                    continue
+                self.handle_line(line)
+        finally:
+            self.close()
+        return 0
+
+    def handle_line(self, line: bytes) -> None:
+        """Answer one request line; whatever goes wrong, the request gets its `error` and serving goes on."""
+        try:
+            request = parse_request(line)
+        except ProtocolError as e:
+            self.error(e.request_id, e.code, e.message)
+            return
+        try:
+            if request.id in self.in_flight:
+                raise ProtocolError("duplicate_id", f"request {request.id!r} is still in flight")
+            getattr(self, "on_" + request.type)(request)
+        except ProtocolError as e:
+            self.error(request.id, e.code, e.message)
+        except UserError as e:
+            self.error(request.id, e.code, str(e))
+        except Exception as e:  # a bug must not take the writer's engine down; it is logged in full
+            log.exception("request %s failed", request.id)
+            self.error(request.id, "internal_error", f"{type(e).__name__}: {e}")
+
+    def _document(self, request: Request) -> Document:
+        doc = self.docs.get(request.get("doc"))
+        if doc is None:
+            raise ProtocolError("unknown_doc", f"no open document {request.get('doc')!r}", request.id)
+        return doc
+
+    # -- quick requests ------------------------------------------------------------------------------------
+    def on_hello(self, request: Request) -> None:
+        self.done(
+            request.id,
+            version=__version__,
+            model=str(self.model.info.path),
+            architecture=self.model.info.architecture,
+            device="cuda" if torch.cuda.is_available() else "cpu",
+            threads=self.threads or torch.get_num_threads(),
+            window=self.config.window,
+        )
+
+    def on_status(self, request: Request) -> None:
+        with self.lock:
+            docs = [self.docs[request.get("doc")]] if request.get("doc") else list(self.docs.values())
+            if request.get("doc") and request.get("doc") not in self.docs:
+                raise ProtocolError("unknown_doc", f"no open document {request.get('doc')!r}", request.id)
+            self.done(request.id, documents=[self._doc_status(d) for d in docs])
+
+    def _doc_status(self, d: Document) -> dict:
+        return {
+            "doc": d.doc,
+            "chunks_absorbed": d.chunks_absorbed,
+            "chunks_total": len(d.complete_chunks()),
+            "adapter_version": d.adapter_version,
+            "loss": d.loss,
+        }
+
+    def on_open_document(self, request: Request) -> None:
+        name = request.get("doc")
+        if name in self.docs:
+            raise ProtocolError("doc_open", f"document {name!r} is already open", request.id)
+        settings = request.get("settings") or {}
+        try:
+            config = self.config.replace(**{k: v for k, v in settings.items() if k != "window"})
+        except (TypeError, ValueError) as e:
+            raise ProtocolError("bad_request", f"bad settings: {e}", request.id) from None
+        tokens = self.model.tokens(request.get("text"))
+        with self.lock:
+            self.docs[name] = Document(name, tokens, config)
+        self.done(
+            request.id, doc=name, tokens=len(tokens), chunks_total=len(self.docs[name].complete_chunks())
+        )
+        self.wake_absorber.set()
+
+    def on_update_document(self, request: Request) -> None:
+        doc = self._document(request)
+        tokens = self.model.tokens(request.get("text"))
+        with self.lock:
+            old = doc.tokens
+            same = 0
+            limit = min(len(old), len(tokens))
+            if limit:
+                diff = (old[:limit] != tokens[:limit]).nonzero()
+                same = int(diff[0]) if len(diff) else limit
+            # Chunks from the first changed token on are new or changed; the adapter keeps what it learned.
+            doc.chunks_absorbed = min(doc.chunks_absorbed, same // doc.config.chunk_tokens)
+            doc.tokens = tokens
+            new_chunks = len(doc.complete_chunks()) - doc.chunks_absorbed
+        self.done(request.id, new_chunks=new_chunks)
+        self.wake_absorber.set()
+
+    def on_reset_document(self, request: Request) -> None:
+        doc = self._document(request)
+        with self.train_lock, self.lock:
+            if self._trainer_ready() and doc.doc in self.model.trainer.adapters:
+                self.model.trainer.remove_adapter(doc.doc)
+            doc.chunks_absorbed, doc.loss = 0, None
+        self.done(request.id)
+        self.wake_absorber.set()
+
+    def on_close_document(self, request: Request) -> None:
+        doc = self._document(request)
+        with self.train_lock, self.lock:
+            doc.closed = True
+            del self.docs[doc.doc]
+            if self._trainer_ready() and doc.doc in self.model.trainer.adapters:
+                self.model.trainer.remove_adapter(doc.doc)
+            self.store.delete(doc.doc)
+        self.done(request.id, doc=doc.doc, adapter_deleted=True)
+
+    def on_cancel(self, request: Request) -> None:
+        flag = self.in_flight.get(request.get("target"))
+        if flag is None:
+            raise ProtocolError(
+                "unknown_target", f"no request {request.get('target')!r} in flight", request.id
+            )
+        flag.set()
+        self.done(request.id)
+
+    def on_shutdown(self, request: Request) -> None:
+        self.stopping.set()
+        for flag in list(self.in_flight.values()):
+            flag.set()
+        self.close()
+        self.done(request.id)
+
+    def on_load_model(self, request: Request) -> None:
+        with self.train_lock, self.lock:
+            new = LoadedModel(request.get("model"), self.config, threads=self.threads)
+            old, self.model = self.model, new
+            self.loaded_adapter = None
+            self._hooks_installed = False
+            for d in self.docs.values():  # every document re-absorbs with the new model
+                d.tokens = new.tokens(new.generator.detokenize(d.tokens.tolist()))
+                d.chunks_absorbed, d.adapter_version, d.loss = 0, 0, None
+                self.store.delete(d.doc)
+            old.close()
+        self.done(request.id, model=str(new.info.path))
+        self.wake_absorber.set()
+
+    # -- generation ----------------------------------------------------------------------------------------
+    def on_continue(self, request: Request) -> None:
+        self._document(request)
+        self._queue_generation(request, request.get("text"))
+
+    def on_generate_chapter(self, request: Request) -> None:
+        """A new chapter after the manuscript: its heading (and the writer's notes) end the prompt."""
+        doc = self._document(request)
+        manuscript = self.model.generator.detokenize(doc.tokens.tolist()).rstrip()
+        notes = request.get("notes", "").strip()
+        if notes:
+            manuscript += f"\n\n[Notes for the next chapter: {notes}]"
+        self._queue_generation(request, f"{manuscript}\n\n{request.get('title').strip()}\n\n")
+
+    def _queue_generation(self, request: Request, text: str) -> None:
+        self.in_flight[request.id] = threading.Event()
+        self.generation_pending.set()
+        self.generations.put((request, text))
+
+    def _generator_loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                request, text = self.generations.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            try:
+                self._generate(request, text)
+            except Exception as e:  # a generation failing must not end the engine
+                log.exception("generation failed")
+                self.error(request.id, "generation_failed", str(e))
+            finally:
+                self.in_flight.pop(request.id, None)
+                if self.generations.empty():
+                    self.generation_pending.clear()
+
+    def _generate(self, request: Request, text: str) -> None:
+        cancel = self.in_flight[request.id]
+        doc = self.docs.get(request.get("doc"))
+        if doc is None:
+            raise ProtocolError("unknown_doc", "the document was closed", request.id)
+        with self.lock:
+            version = doc.adapter_version
+            wanted = (doc.doc, version) if version else None
+            if wanted != self.loaded_adapter:
+                self.model.generator.set_adapter(self.store.path_for(doc.doc) if version else None)
+                self.loaded_adapter = wanted
+        sampling = Sampling(
+            temperature=float(request.get("temperature", 0.8)),
+            top_p=float(request.get("top_p", 0.95)),
+            seed=int(request.get("seed", 0)),
+        )
+        max_tokens = max(1, min(int(request.get("max_tokens", 200)), 8192))
+        pieces, started = [], time.perf_counter()
+        for piece in self.model.generator.stream(text, max_tokens, sampling, should_stop=cancel.is_set):
+            pieces.append(piece)
+            self.emit({"id": request.id, "type": "token", "text": piece})
+            if cancel.is_set():
+                break
+        result = "".join(pieces)
+        if cancel.is_set():
+            self.error(request.id, "cancelled", "the generation was cancelled", text=result)
+            return
+        self.done(
+            request.id,
+            text=result,
+            tokens=len(self.model.generator.tokenize(result)) if result else 0,
+            seconds=round(time.perf_counter() - started, 3),
+            adapter_version=version,
+        )
+
+    # -- absorption ----------------------------------------------------------------------------------------
+    def _trainer_ready(self) -> bool:
+        return self.model._trainer is not None
+
+    def _install_pause_hooks(self) -> None:
+        """Pause training at every decoder layer while a generation waits or runs."""
+        if self._hooks_installed:
+            return
+        layers = self.model.trainer.causal_lm.model.layers
+
+        def wait(*_):
+            while self.generation_pending.is_set() and not self.stopping.is_set():
+                time.sleep(0.01)
+
+        for layer in layers:
+            layer.register_forward_pre_hook(wait)
+            layer.register_full_backward_pre_hook(wait)
+        self._hooks_installed = True
+
+    def _next_job(self) -> tuple[Document, int] | None:
+        with self.lock:
+            for d in self.docs.values():
+                if d.chunks_absorbed < len(d.complete_chunks()):
+                    return d, d.chunks_absorbed
+        return None
+
+    def _absorber_loop(self) -> None:
+        while not self.stopping.is_set():
+            job = self._next_job()
+            if job is None:
+                self.wake_absorber.wait(0.5)
+                self.wake_absorber.clear()
+                continue
+            try:
+                self._absorb_chunk(*job)
+            except Exception:
+                log.exception("absorption failed")
+                time.sleep(1)
+
+    def _absorb_chunk(self, doc: Document, index: int) -> None:
+        with self.train_lock:
+            if doc.closed or self.stopping.is_set():
+                return
+            trainer = self.model.trainer
+            self._install_pause_hooks()
+            if doc.doc not in trainer.adapters:
+                trainer.add_adapter(doc.doc, doc.config)
+            tokens, chunks = doc.tokens, doc.complete_chunks()
+            if index >= len(chunks):
+                return
+            loss = learn_chunk(trainer, doc.doc, tokens, chunks, index)
+            path = self.model.export(doc.doc, self.store.path_for(doc.doc))
+            with self.lock:
+                if doc.closed:
+                    path.unlink(missing_ok=True)
+                    return
+                if doc.tokens is tokens:  # not edited meanwhile
+                    doc.chunks_absorbed = index + 1
+                doc.adapter_version += 1
+                doc.loss = loss
+                status = self._doc_status(doc)
+        self.emit({"id": None, "type": "absorption", **status})
+
+    def close(self) -> None:
+        """Delete every adapter (idempotent); waits for an export in progress so none is left behind."""
+        self.stopping.set()
+        got = self.train_lock.acquire(timeout=60)
+        try:
+            self.store.close()
+        finally:
+            if got:
+                self.train_lock.release()
+
+
+def run_server(model_spec: str, threads: int | None) -> int:
+    """Entry point of `longform-engine serve`."""
+    server = EngineServer(model_spec, TempLoraConfig(), threads=threads)
+    return server.serve()

@@ -1,0 +1,184 @@
+"""`longform-engine serve` against the real process and the embedded model."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.protocol import ProtocolError, parse_request
+
+
+class EngineProcess:
+    """The engine as the GUI sees it: lines in, lines out."""
+
+    def __init__(self, home: Path) -> None:
+        env = {**os.environ, "LONGFORM_HOME": str(home)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "engine", "serve", "--threads", "2"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        self.events: queue.Queue = queue.Queue()
+        self.seen: list[dict] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.events.put(json.loads(line))
+
+    def send_raw(self, data: bytes) -> None:
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def send(self, **request) -> None:
+        self.send_raw(json.dumps(request).encode() + b"\n")
+
+    def wait_for(self, predicate, timeout: float = 300) -> dict:
+        deadline = time.monotonic() + timeout
+        for event in self.seen:
+            if predicate(event):
+                self.seen.remove(event)
+                return event
+        while True:
+            event = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
+            if predicate(event):
+                return event
+            self.seen.append(event)
+
+    def finished(self, request_id: str, timeout: float = 300) -> dict:
+        return self.wait_for(lambda e: e["id"] == request_id and e["type"] in ("done", "error"), timeout)
+
+    def request(self, timeout: float = 300, **request) -> dict:
+        self.send(**request)
+        return self.finished(request["id"], timeout)
+
+
+def session_folders(home: Path) -> list[Path]:
+    root = home / "cache" / "sessions"
+    return sorted(root.iterdir()) if root.exists() else []
+
+
+@pytest.fixture
+def engine(shared_home):
+    e = EngineProcess(shared_home)
+    yield e
+    if e.proc.poll() is None:
+        e.proc.kill()
+        e.proc.wait()
+
+
+@pytest.mark.slow
+def test_full_session(engine, shared_home, sample_text):
+    hello = engine.request(id="h", type="hello")
+    assert hello["type"] == "done" and hello["version"] and hello["model"].endswith(".gguf")
+    assert engine.request(id="o1", type="open_document", doc="novel", text=sample_text)["type"] == "done"
+    assert (
+        engine.request(id="o2", type="open_document", doc="other", text=sample_text[:6000])["type"] == "done"
+    )
+    absorbed = engine.wait_for(lambda e: e["type"] == "absorption" and e["doc"] == "novel")
+    assert absorbed["id"] is None and absorbed["chunks_absorbed"] >= 1 and absorbed["adapter_version"] >= 1
+    folder = next(iter(session_folders(shared_home)))
+    assert any(folder.glob("*.gguf"))
+
+    engine.send(id="c1", type="continue", doc="novel", text=sample_text, max_tokens=20, seed=3)
+    first = engine.wait_for(lambda e: e["id"] == "c1")
+    assert first["type"] == "token"
+    done = engine.finished("c1")
+    assert done["type"] == "done" and done["text"] and done["tokens"] > 0 and "adapter_version" in done
+
+    engine.send(id="c2", type="continue", doc="novel", text=sample_text, max_tokens=4000, seed=4)
+    engine.wait_for(lambda e: e["id"] == "c2" and e["type"] == "token")
+    assert engine.request(id="x", type="cancel", target="c2")["type"] == "done"
+    cancelled = engine.finished("c2")
+    assert cancelled["type"] == "error" and cancelled["code"] == "cancelled" and "text" in cancelled
+
+    engine.wait_for(lambda e: e["type"] == "absorption" and e["doc"] == "other")
+    status = engine.request(id="s", type="status")
+    assert {d["doc"] for d in status["documents"]} == {"novel", "other"}
+    before = set(folder.glob("*.gguf"))
+    assert len(before) == 2
+    assert engine.request(id="close", type="close_document", doc="other")["type"] == "done"
+    after = set(folder.glob("*.gguf"))
+    assert len(after) == 1 and after < before  # only that document's adapter is gone
+
+    assert engine.request(id="bye", type="shutdown")["type"] == "done"
+    assert engine.proc.wait(timeout=60) == 0
+    assert not folder.exists()
+
+
+@pytest.mark.slow
+def test_kill_9_leaves_the_folder_and_the_next_start_removes_it(shared_home, sample_text):
+    first = EngineProcess(shared_home)
+    first.request(id="o", type="open_document", doc="d", text=sample_text)
+    first.wait_for(lambda e: e["type"] == "absorption")
+    folder = next(f for f in session_folders(shared_home) if f.name == f"session-{first.proc.pid}")
+    first.proc.send_signal(signal.SIGKILL)
+    first.proc.wait()
+    assert folder.exists()
+    second = EngineProcess(shared_home)
+    assert second.request(id="h", type="hello")["type"] == "done"
+    assert not folder.exists()
+    second.request(id="bye", type="shutdown")
+    assert second.proc.wait(timeout=60) == 0
+
+
+requests = st.one_of(
+    st.binary(max_size=200).filter(lambda b: b"\n" not in b),
+    st.dictionaries(
+        st.sampled_from(["id", "type", "doc", "text", "target", "max_tokens", "model"]),
+        st.one_of(st.none(), st.integers(), st.text(max_size=20), st.booleans(), st.lists(st.integers())),
+    ).map(lambda d: json.dumps(d).encode()),
+    st.text(max_size=100).map(lambda t: t.replace("\n", " ").encode()),
+)
+
+
+@given(requests)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+def test_parse_request_accepts_or_names_the_problem(line):
+    try:
+        request = parse_request(line)
+    except ProtocolError as e:
+        assert e.code and e.message
+    else:
+        assert isinstance(request.id, str) and request.type
+
+
+@pytest.mark.slow
+def test_thousand_malformed_requests_each_get_an_error_and_hello_still_works(engine):
+    import random
+
+    rng = random.Random(0)
+    lines = []
+    for i in range(1000):
+        kind = i % 5
+        if kind == 0:
+            lines.append(
+                bytes(rng.randrange(1, 256) for _ in range(rng.randrange(1, 60))).replace(b"\n", b" ")
+            )
+        elif kind == 1:
+            lines.append(json.dumps([i, "not an object"]).encode())
+        elif kind == 2:
+            lines.append(json.dumps({"id": f"u{i}", "type": rng.choice(["explode", "", "HELLO"])}).encode())
+        elif kind == 3:
+            lines.append(json.dumps({"id": f"m{i}", "type": "continue", "doc": 5}).encode())
+        else:
+            lines.append(json.dumps({"id": f"d{i}", "type": "status", "doc": "nobody"}).encode())
+    lines = [ln for ln in lines if ln.strip()]
+    engine.send_raw(b"\n".join(lines) + b"\n")
+    errors = [engine.wait_for(lambda e: e["type"] == "error", timeout=60) for _ in lines]
+    assert len(errors) == len(lines)
+    hello = engine.request(id="after", type="hello", timeout=60)
+    assert hello["type"] == "done" and hello["version"]
