@@ -15,7 +15,7 @@ import queue
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 
@@ -42,7 +42,6 @@ class Document:
     adapter_version: int = 0
     loss: float | None = None
     closed: bool = False
-    losses: list[float] = field(default_factory=list)
 
     def complete_chunks(self) -> list[tuple[int, int]]:
         """Chunks of a full Δ tokens; the unfinished tail waits until the writer has written it."""
