@@ -74,23 +74,51 @@ def default_threads() -> int:
     return len(os.sched_getaffinity(0))
 
 
+def load_llama(model_path: Path, n_ctx: int, threads: int | None = None, **options) -> Llama:
+    """A llama.cpp model as the engine loads every model (no extra buffer types, quiet)."""
+    threads = threads or default_threads()
+    try:
+        with _without_extra_buffer_types():
+            return Llama(
+                model_path=str(model_path),
+                n_ctx=n_ctx,
+                n_batch=min(n_ctx, 512),
+                n_threads=threads,
+                n_threads_batch=threads,
+                verbose=False,
+                **options,
+            )
+    except ValueError as e:
+        raise ModelError(f"llama.cpp cannot load {model_path}: {e}") from None
+
+
+def attach_adapter(llm: Llama, path: Path | None):
+    """Make the GGUF LoRA at `path` (None: none) the context's only adapter; returns its handle.
+
+    The caller frees the previous handle; on failure nothing changes and the new handle is freed.
+    """
+    new = None
+    if path is not None:
+        new = llama_cpp.llama_adapter_lora_init(llm.model, str(path).encode())
+        if not new:
+            raise ModelError(f"llama.cpp could not load the adapter {path}")
+        adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(new)
+        rc = llama_cpp.llama_set_adapters_lora(llm.ctx, adapters, 1, (ctypes.c_float * 1)(1.0))
+    else:
+        rc = llama_cpp.llama_set_adapters_lora(llm.ctx, None, 0, None)
+    if rc != 0:
+        if new:
+            llama_cpp.llama_adapter_lora_free(new)
+        raise ModelError(f"llama.cpp refused the adapter {path} (code {rc})")
+    return new
+
+
 class Generator:
     """A llama.cpp model with a window of `window` tokens and at most one adapter attached."""
 
     def __init__(self, model_path: Path, window: int = 1024, threads: int | None = None) -> None:
         self.window = window
-        try:
-            with _without_extra_buffer_types():
-                self.llm = Llama(
-                    model_path=str(model_path),
-                    n_ctx=window,
-                    n_batch=min(window, 512),
-                    n_threads=threads or default_threads(),
-                    n_threads_batch=threads or default_threads(),
-                    verbose=False,
-                )
-        except ValueError as e:
-            raise ModelError(f"llama.cpp cannot load {model_path}: {e}") from None
+        self.llm = load_llama(model_path, window, threads)
         self._adapter = None
         self.adapter_path: Path | None = None
         self.eos = self.llm.token_eos()
@@ -108,20 +136,7 @@ class Generator:
     def set_adapter(self, path: Path | None) -> float:
         """Attach the GGUF LoRA at `path` (None: no adapter); returns the seconds the swap took."""
         start = time.perf_counter()
-        new = None
-        if path is not None:
-            new = llama_cpp.llama_adapter_lora_init(self.llm.model, str(path).encode())
-            if not new:
-                raise ModelError(f"llama.cpp could not load the adapter {path}")
-            adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(new)
-            scales = (ctypes.c_float * 1)(1.0)
-            rc = llama_cpp.llama_set_adapters_lora(self.llm.ctx, adapters, 1, scales)
-        else:
-            rc = llama_cpp.llama_set_adapters_lora(self.llm.ctx, None, 0, None)
-        if rc != 0:
-            if new:
-                llama_cpp.llama_adapter_lora_free(new)
-            raise ModelError(f"llama.cpp refused the adapter {path} (code {rc})")
+        new = attach_adapter(self.llm, path)
         if self._adapter:
             llama_cpp.llama_adapter_lora_free(self._adapter)
         self._adapter, self.adapter_path = new, path

@@ -14,6 +14,14 @@ MAX_LINE_BYTES = 64 * 1024 * 1024  # a 10 MB manuscript, JSON-escaped, fits with
 
 _STR, _INT, _NUM, _DICT = (str,), (int,), (int, float), (dict,)
 
+# Sampling options shared by the generation requests.
+_SAMPLING = {
+    "max_tokens": (_INT, False),
+    "temperature": (_NUM, False),
+    "top_p": (_NUM, False),
+    "seed": (_INT, False),
+}
+
 # type -> {field: (allowed python types, required)}
 SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "hello": {},
@@ -21,23 +29,8 @@ SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "open_document": {"doc": (_STR, True), "text": (_STR, True), "settings": (_DICT, False)},
     "update_document": {"doc": (_STR, True), "text": (_STR, True)},
     "reset_document": {"doc": (_STR, True)},
-    "continue": {
-        "doc": (_STR, True),
-        "text": (_STR, True),
-        "max_tokens": (_INT, False),
-        "temperature": (_NUM, False),
-        "top_p": (_NUM, False),
-        "seed": (_INT, False),
-    },
-    "generate_chapter": {
-        "doc": (_STR, True),
-        "title": (_STR, True),
-        "notes": (_STR, False),
-        "max_tokens": (_INT, False),
-        "temperature": (_NUM, False),
-        "top_p": (_NUM, False),
-        "seed": (_INT, False),
-    },
+    "continue": {"doc": (_STR, True), "text": (_STR, True), **_SAMPLING},
+    "generate_chapter": {"doc": (_STR, True), "title": (_STR, True), "notes": (_STR, False), **_SAMPLING},
     "cancel": {"target": (_STR, True)},
     "status": {"doc": (_STR, False)},
     "close_document": {"doc": (_STR, True)},

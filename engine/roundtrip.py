@@ -8,7 +8,6 @@ permutations, scale).
 
 from __future__ import annotations
 
-import ctypes
 import tempfile
 from pathlib import Path
 
@@ -31,23 +30,19 @@ def _torch_logits(model: LoadedModel, probe: torch.Tensor, adapter: str | None) 
 
 def _llama_logits(model: LoadedModel, probe: torch.Tensor, adapter_path: Path | None) -> np.ndarray:
     import llama_cpp
-    from llama_cpp import Llama
 
-    from engine.generate import _without_extra_buffer_types
+    from engine.generate import attach_adapter, load_llama
 
-    with _without_extra_buffer_types():
-        llm = Llama(str(model.info.path), n_ctx=max(128, len(probe)), logits_all=True, verbose=False)
+    llm = load_llama(model.info.path, max(128, len(probe)), logits_all=True)
+    adapter = None
     try:
-        if adapter_path is not None:
-            adapter = llama_cpp.llama_adapter_lora_init(llm.model, str(adapter_path).encode())
-            if not adapter:
-                raise RuntimeError(f"llama.cpp rejected {adapter_path}")
-            arr = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(adapter)
-            if llama_cpp.llama_set_adapters_lora(llm.ctx, arr, 1, (ctypes.c_float * 1)(1.0)) != 0:
-                raise RuntimeError("llama.cpp could not attach the adapter")
+        adapter = attach_adapter(llm, adapter_path)
         llm.eval(probe.tolist())
         return np.array(llm.scores[: len(probe)])
     finally:
+        if adapter:  # detach and free before the model goes: an adapter must not outlive its model
+            attach_adapter(llm, None)
+            llama_cpp.llama_adapter_lora_free(adapter)
         llm.close()
 
 
