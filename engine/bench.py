@@ -152,7 +152,52 @@ def run_bench(model_spec: str = "default", threads: int | None = None, text: str
         model.generator.set_adapter(None)
     model.close()
     result["peak_memory_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result.update(first_token_while_absorbing(text, model_spec, threads))
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}
+
+
+def first_token_while_absorbing(text: str, model_spec: str = "default", threads: int | None = None) -> dict:
+    """Time to first token of a `continue` in the real engine process, idle and while a novel absorbs.
+
+    The difference is what training costs a waiting writer; the idle figure is the model's own prompt time.
+    Each prompt is a different window-long stretch of text, so no round reuses another's cached prefix.
+    """
+    from engine.serve_client import EngineProcess
+
+    engine = EngineProcess(threads=threads, model=model_spec)
+    rounds, idle, busy = 3, [], []
+
+    def first_token(doc: str, i: int) -> float:
+        prompt = text[: len(text) - 3000 * i][-5000:]
+        sent = engine.send(id=f"{doc}{i}", type="continue", doc=doc, text=prompt, max_tokens=4, seed=i)
+        arrived, _ = engine.wait_for_timed(lambda e: e["id"] == f"{doc}{i}")
+        engine.finished(f"{doc}{i}")
+        return arrived - sent
+
+    def absorbed(e: dict) -> bool:
+        return e["type"] == "absorption"
+
+    try:
+        engine.request(id="hello", type="hello")
+        engine.request(id="open-idle", type="open_document", doc="idle", text="Too short to absorb.")
+        first_token("idle", rounds)  # warm-up
+        idle = [first_token("idle", i) for i in range(rounds)]
+        engine.request(id="open-novel", type="open_document", doc="novel", text=text)
+        engine.wait_for(absorbed)  # the torch side is loaded and training
+        resumed = 0
+        for i in range(rounds):
+            time.sleep(0.5 + i)  # land at different points of a training step
+            busy.append(first_token("novel", i))
+            engine.wait_for(absorbed)  # training resumes after the generation
+            resumed += 1
+    finally:
+        engine.stop()
+    return {
+        "first_token_seconds_idle": statistics.median(idle),
+        "first_token_seconds_while_absorbing": statistics.median(busy),
+        "first_token_delay_while_absorbing": max(b - statistics.median(idle) for b in busy),
+        "absorption_resumed_after_generation": resumed == rounds,
+    }
 
 
 def bench_text() -> str:

@@ -147,7 +147,15 @@ class Generator:
     def prompt_tokens(self, text: str, max_tokens: int) -> list[int]:
         """The end of the text that fits the window, leaving room for the continuation."""
         room = max(self.window // 2, self.window - max_tokens)
-        tokens = self.tokenize(text)
+        # Tokenize only the end of a long manuscript (a 10 MB novel takes seconds to tokenize whole);
+        # once the tail holds more than `room` tokens, a word cut at its start is beyond the window.
+        chars = room * 8
+        while True:
+            tail = text[-chars:]
+            tokens = self.tokenize(tail)
+            if len(tokens) > room or len(tail) == len(text):
+                break
+            chars *= 2
         return tokens[-room:] if tokens else [self.llm.token_bos()]
 
     def stream(

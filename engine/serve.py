@@ -1,7 +1,9 @@
 """`longform-engine serve`: the engine process the desktop app talks to over stdin/stdout (JSON lines).
 
-Three threads share one loaded model:
+Four threads share one loaded model:
 - the reader (main thread) validates each request line and answers the quick ones at once;
+- the documents thread opens, updates and closes documents in the order they were asked for (tokenizing a
+  10 MB manuscript or waiting for a training step to end never holds up the reader);
 - the generator thread serves `continue` / `generate_chapter` one at a time (llama.cpp);
 - the absorber thread trains each open document's adapter chunk by chunk (torch) and exports it.
 Generation has priority: while one is waiting or running, training pauses at the next decoder layer
@@ -36,6 +38,7 @@ class Document:
     """An open document: its tokens and how far its adapter has learned them."""
 
     doc: str
+    text: str
     tokens: torch.Tensor
     config: TempLoraConfig
     chunks_absorbed: int = 0
@@ -52,8 +55,8 @@ class Document:
         ]
 
 
-class Cancelled(Exception):
-    """The writer cancelled a generation."""
+class Abandoned(Exception):
+    """The document being trained was closed (or the engine is stopping): drop the chunk at once."""
 
 
 class EngineServer:
@@ -69,13 +72,17 @@ class EngineServer:
         self.docs: dict[str, Document] = {}
         self.lock = threading.RLock()  # guards docs and the model objects' shared state
         self.train_lock = threading.Lock()  # held by the absorber while it trains or exports
-        self.in_flight: dict[str, threading.Event] = {}  # request id -> cancel flag
+        # request id -> cancel flag (generations) or None (document work, which cannot be cancelled)
+        self.in_flight: dict[str, threading.Event | None] = {}
+        self.training: Document | None = None  # the document whose chunk the absorber is learning
         self.generation_pending = threading.Event()
         self.generations: queue.Queue = queue.Queue()
+        self.document_jobs: queue.Queue = queue.Queue()
         self.wake_absorber = threading.Event()
         self.stopping = threading.Event()
         self.loaded_adapter: tuple[str, int] | None = None
         self._hooks_installed = False
+        threading.Thread(target=self._documents_loop, name="documents", daemon=True).start()
         threading.Thread(target=self._generator_loop, name="generator", daemon=True).start()
         threading.Thread(target=self._absorber_loop, name="absorber", daemon=True).start()
 
@@ -124,10 +131,15 @@ class EngineServer:
         except ProtocolError as e:
             self.error(e.request_id, e.code, e.message)
             return
+        if request.id in self.in_flight:
+            self.error(request.id, "duplicate_id", f"request {request.id!r} is still in flight")
+            return
+        self.answer(request, getattr(self, "on_" + request.type))
+
+    def answer(self, request: Request, handler) -> None:
+        """Run one request's handler; any failure becomes that request's `error`."""
         try:
-            if request.id in self.in_flight:
-                raise ProtocolError("duplicate_id", f"request {request.id!r} is still in flight")
-            getattr(self, "on_" + request.type)(request)
+            handler(request)
         except ProtocolError as e:
             self.error(request.id, e.code, e.message)
         except UserError as e:
@@ -179,17 +191,27 @@ class EngineServer:
             config = self.config.replace(**{k: v for k, v in settings.items() if k != "window"})
         except (TypeError, ValueError) as e:
             raise ProtocolError("bad_request", f"bad settings: {e}", request.id) from None
-        tokens = self.model.tokens(request.get("text"))
+        with self.lock:  # known at once, so requests for it are accepted; its tokens come next
+            self.docs[name] = Document(name, request.get("text"), torch.zeros(0, dtype=torch.long), config)
+        self._queue_document_job(request, self._tokenize_document)
+
+    def _tokenize_document(self, request: Request) -> None:
+        doc = self._document(request)
+        tokens = self.model.tokens(doc.text)
         with self.lock:
-            self.docs[name] = Document(name, tokens, config)
-        self.done(
-            request.id, doc=name, tokens=len(tokens), chunks_total=len(self.docs[name].complete_chunks())
-        )
+            doc.tokens = tokens
+            chunks_total = len(doc.complete_chunks())
+        self.done(request.id, doc=doc.doc, tokens=len(tokens), chunks_total=chunks_total)
         self.wake_absorber.set()
 
     def on_update_document(self, request: Request) -> None:
+        self._document(request)
+        self._queue_document_job(request, self._update_document)
+
+    def _update_document(self, request: Request) -> None:
         doc = self._document(request)
-        tokens = self.model.tokens(request.get("text"))
+        text = request.get("text")
+        tokens = self.model.tokens(text)
         with self.lock:
             old = doc.tokens
             same = 0
@@ -199,12 +221,32 @@ class EngineServer:
                 same = int(diff[0]) if len(diff) else limit
             # Chunks from the first changed token on are new or changed; the adapter keeps what it learned.
             doc.chunks_absorbed = min(doc.chunks_absorbed, same // doc.config.chunk_tokens)
-            doc.tokens = tokens
+            doc.text, doc.tokens = text, tokens
             new_chunks = len(doc.complete_chunks()) - doc.chunks_absorbed
         self.done(request.id, new_chunks=new_chunks)
         self.wake_absorber.set()
 
+    def _queue_document_job(self, request: Request, job) -> None:
+        """Document work runs in request order on the documents thread; the reader moves on."""
+        self.in_flight[request.id] = None
+        self.document_jobs.put((request, job))
+
+    def _documents_loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                request, job = self.document_jobs.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            try:
+                self.answer(request, job)
+            finally:
+                self.in_flight.pop(request.id, None)
+
     def on_reset_document(self, request: Request) -> None:
+        self._document(request)
+        self._queue_document_job(request, self._reset_document)
+
+    def _reset_document(self, request: Request) -> None:
         doc = self._document(request)
         with self.train_lock, self.lock:
             if self._trainer_ready() and doc.doc in self.model.trainer.adapters:
@@ -214,9 +256,13 @@ class EngineServer:
         self.wake_absorber.set()
 
     def on_close_document(self, request: Request) -> None:
+        self._document(request)
+        self._queue_document_job(request, self._close_document)
+
+    def _close_document(self, request: Request) -> None:
         doc = self._document(request)
+        doc.closed = True  # the absorber drops it at its next chunk; the lock waits for the current one
         with self.train_lock, self.lock:
-            doc.closed = True
             del self.docs[doc.doc]
             if self._trainer_ready() and doc.doc in self.model.trainer.adapters:
                 self.model.trainer.remove_adapter(doc.doc)
@@ -224,29 +270,34 @@ class EngineServer:
         self.done(request.id, doc=doc.doc, adapter_deleted=True)
 
     def on_cancel(self, request: Request) -> None:
-        flag = self.in_flight.get(request.get("target"))
+        target = request.get("target")
+        if target not in self.in_flight:
+            raise ProtocolError("unknown_target", f"no request {target!r} in flight", request.id)
+        flag = self.in_flight.get(target)
         if flag is None:
-            raise ProtocolError(
-                "unknown_target", f"no request {request.get('target')!r} in flight", request.id
-            )
+            raise ProtocolError("not_cancellable", f"request {target!r} is document work", request.id)
         flag.set()
         self.done(request.id)
 
     def on_shutdown(self, request: Request) -> None:
         self.stopping.set()
         for flag in list(self.in_flight.values()):
-            flag.set()
+            if flag is not None:
+                flag.set()
         self.close()
         self.done(request.id)
 
     def on_load_model(self, request: Request) -> None:
+        self._queue_document_job(request, self._load_model)
+
+    def _load_model(self, request: Request) -> None:
         with self.train_lock, self.lock:
             new = LoadedModel(request.get("model"), self.config, threads=self.threads)
             old, self.model = self.model, new
             self.loaded_adapter = None
             self._hooks_installed = False
             for d in self.docs.values():  # every document re-absorbs with the new model
-                d.tokens = new.tokens(new.generator.detokenize(d.tokens.tolist()))
+                d.tokens = new.tokens(d.text)
                 d.chunks_absorbed, d.adapter_version, d.loss = 0, 0, None
                 self.store.delete(d.doc)
             old.close()
@@ -261,7 +312,7 @@ class EngineServer:
     def on_generate_chapter(self, request: Request) -> None:
         """A new chapter after the manuscript: its heading (and the writer's notes) end the prompt."""
         doc = self._document(request)
-        manuscript = self.model.generator.detokenize(doc.tokens.tolist()).rstrip()
+        manuscript = doc.text.rstrip()
         notes = request.get("notes", "").strip()
         if notes:
             manuscript += f"\n\n[Notes for the next chapter: {notes}]"
@@ -336,8 +387,12 @@ class EngineServer:
         def wait(*_):
             while self.generation_pending.is_set() and not self.stopping.is_set():
                 time.sleep(0.01)
+            if self.stopping.is_set() or (self.training is not None and self.training.closed):
+                raise Abandoned
 
-        for layer in layers:
+        # The output head too: its loss slices and their backward are the longest stretch without a layer.
+        head = self.model.trainer.causal_lm.get_output_embeddings()
+        for layer in [*layers, head]:
             layer.register_forward_pre_hook(wait)
             layer.register_full_backward_pre_hook(wait)
         self._hooks_installed = True
@@ -373,7 +428,15 @@ class EngineServer:
             tokens, chunks = doc.tokens, doc.complete_chunks()
             if index >= len(chunks):
                 return
-            loss = learn_chunk(trainer, doc.doc, tokens, chunks, index)
+            self.training = doc
+            try:
+                loss = learn_chunk(trainer, doc.doc, tokens, chunks, index)
+            except Exception:
+                if doc.closed or self.stopping.is_set():
+                    return  # Abandoned (autograd may wrap it): the adapter is being deleted anyway
+                raise
+            finally:
+                self.training = None
             path = self.model.export(doc.doc, self.store.path_for(doc.doc))
             with self.lock:
                 if doc.closed:

@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import queue
 import signal
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -17,53 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.protocol import ProtocolError, parse_request
-
-
-class EngineProcess:
-    """The engine as the GUI sees it: lines in, lines out."""
-
-    def __init__(self, home: Path) -> None:
-        env = {**os.environ, "LONGFORM_HOME": str(home)}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "engine", "serve", "--threads", "2"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
-        self.events: queue.Queue = queue.Queue()
-        self.seen: list[dict] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.events.put(json.loads(line))
-
-    def send_raw(self, data: bytes) -> None:
-        self.proc.stdin.write(data)
-        self.proc.stdin.flush()
-
-    def send(self, **request) -> None:
-        self.send_raw(json.dumps(request).encode() + b"\n")
-
-    def wait_for(self, predicate, timeout: float = 300) -> dict:
-        deadline = time.monotonic() + timeout
-        for event in self.seen:
-            if predicate(event):
-                self.seen.remove(event)
-                return event
-        while True:
-            event = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
-            if predicate(event):
-                return event
-            self.seen.append(event)
-
-    def finished(self, request_id: str, timeout: float = 300) -> dict:
-        return self.wait_for(lambda e: e["id"] == request_id and e["type"] in ("done", "error"), timeout)
-
-    def request(self, timeout: float = 300, **request) -> dict:
-        self.send(**request)
-        return self.finished(request["id"], timeout)
+from engine.serve_client import EngineProcess
 
 
 def session_folders(home: Path) -> list[Path]:
@@ -182,3 +130,24 @@ def test_thousand_malformed_requests_each_get_an_error_and_hello_still_works(eng
     assert len(errors) == len(lines)
     hello = engine.request(id="after", type="hello", timeout=60)
     assert hello["type"] == "done" and hello["version"]
+
+
+@pytest.mark.slow
+def test_ten_megabyte_document_opens_while_other_requests_are_answered(engine, sample_text):
+    assert engine.request(id="h0", type="hello")["type"] == "done"  # the model is loaded
+    big = (sample_text * (10_000_000 // len(sample_text) + 1))[:10_000_000]
+    opened = engine.send(id="big", type="open_document", doc="big", text=big)
+    sent = engine.send(id="h1", type="hello")
+    hello_at, hello = engine.wait_for_timed(lambda e: e["id"] in ("h1", "big"))
+    # Tokenizing 10 MB takes seconds; hello is answered before the big document is ready, and quickly.
+    assert hello["id"] == "h1" and hello["type"] == "done"
+    assert hello_at - sent < 2.0
+    status = engine.request(id="s", type="status", doc="big")
+    assert status["type"] == "done"
+    done = engine.finished("big", timeout=120)
+    assert done["type"] == "done" and done["tokens"] > 2_000_000 and done["chunks_total"] > 2000
+    assert opened < hello_at
+    # A continue on the big document tokenizes only the end of the text it is given.
+    engine.send(id="c", type="continue", doc="big", text=big, max_tokens=3, seed=1)
+    assert engine.finished("c", timeout=60)["type"] == "done"
+    assert engine.request(id="close", type="close_document", doc="big", timeout=60)["type"] == "done"
