@@ -159,7 +159,8 @@ def run_bench(model_spec: str = "default", threads: int | None = None, text: str
 def first_token_while_absorbing(text: str, model_spec: str = "default", threads: int | None = None) -> dict:
     """Time to first token of a `continue` in the real engine process, idle and while a novel absorbs.
 
-    The difference is what training costs a waiting writer; the idle figure is the model's own prompt time.
+    The difference is what training costs a waiting writer; the idle figure is the model's own prompt time
+    (with the document's adapter attached in both cases, since an adapter slows llama.cpp a little).
     Each prompt is a different window-long stretch of text, so no round reuses another's cached prefix.
     """
     from engine.serve_client import EngineProcess
@@ -179,15 +180,17 @@ def first_token_while_absorbing(text: str, model_spec: str = "default", threads:
 
     try:
         engine.request(id="hello", type="hello")
-        engine.request(id="open-idle", type="open_document", doc="idle", text="Too short to absorb.")
-        first_token("idle", rounds)  # warm-up
-        idle = [first_token("idle", i) for i in range(rounds)]
-        engine.request(id="open-novel", type="open_document", doc="novel", text=text)
-        engine.wait_for(absorbed)  # the torch side is loaded and training
+        # Idle: the novel's first chunks absorbed, so generation runs with its adapter as it will below.
+        engine.request(id="open", type="open_document", doc="novel", text=text[:9000])
+        engine.wait_for(lambda e: absorbed(e) and e["chunks_absorbed"] == e["chunks_total"])
+        first_token("novel", rounds)  # warm-up
+        idle = [first_token("novel", i) for i in range(rounds)]
+        engine.request(id="update", type="update_document", doc="novel", text=text)
+        engine.wait_for(absorbed)  # training again
         resumed = 0
         for i in range(rounds):
             time.sleep(0.5 + i)  # land at different points of a training step
-            busy.append(first_token("novel", i))
+            busy.append(first_token("novel", rounds + 1 + i))
             engine.wait_for(absorbed)  # training resumes after the generation
             resumed += 1
     finally:

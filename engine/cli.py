@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="serve the desktop app: JSON lines on stdin/stdout (docs/PROTOCOL.md)")
     s.add_argument("--model", default="default")
     s.add_argument("--threads", type=int)
+    s.add_argument("--window", type=int, default=1024, help="generation window W in tokens (default 1024)")
     s.add_argument("-v", "--verbose", action="store_true")
 
     r = sub.add_parser("check-export", help="check that llama.cpp sees an exported adapter as torch does")
@@ -275,7 +276,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the protocol until shutdown or end of input."""
     from engine.serve import run_server
 
-    return run_server(args.model, args.threads)
+    return run_server(args.model, args.threads, TempLoraConfig(window=args.window))
 
 
 def cmd_check_export(args: argparse.Namespace) -> int:

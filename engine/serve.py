@@ -460,7 +460,7 @@ class EngineServer:
                 self.train_lock.release()
 
 
-def run_server(model_spec: str, threads: int | None) -> int:
+def run_server(model_spec: str, threads: int | None, config: TempLoraConfig | None = None) -> int:
     """Entry point of `longform-engine serve`."""
-    server = EngineServer(model_spec, TempLoraConfig(), threads=threads)
+    server = EngineServer(model_spec, config or TempLoraConfig(), threads=threads)
     return server.serve()

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt widgets without a display (CI)
+
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "austen"
 SAMPLE_TEXT = Path(__file__).resolve().parent / "data" / "persuasion_opening.txt"
 
@@ -49,3 +51,13 @@ def loaded_model(shared_home):
 def sample_text() -> str:
     """About 3,000 tokens of a real novel (the opening of Persuasion, public domain)."""
     return SAMPLE_TEXT.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def home_with_model_cache(longform_home, shared_home) -> Path:
+    """The test's own LONGFORM_HOME, sharing the dequantised model cache so an engine starts in seconds."""
+    models = shared_home / "cache" / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    (longform_home / "cache").mkdir(parents=True, exist_ok=True)
+    (longform_home / "cache" / "models").symlink_to(models, target_is_directory=True)
+    return longform_home

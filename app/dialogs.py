@@ -1,0 +1,237 @@
+"""Dialogs; each returns the writer's answer and changes nothing itself."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.settings import MODEL_NAMES, RANGES, THEMES, Settings, problems
+from app.storage import Revision
+
+SHORTCUTS = [
+    ("Continue from the cursor", "Ctrl+Enter"),
+    ("Accept the suggestion", "Tab"),
+    ("Reject the suggestion", "Esc"),
+    ("Another alternative", "Ctrl+R"),
+    ("Previous / next alternative", "Alt+Left / Alt+Right"),
+    ("Stop generating", "Ctrl+."),
+    ("New chapter with AI", "Ctrl+Shift+N"),
+    ("New chapter", "Ctrl+N"),
+    ("Rename chapter", "F2"),
+    ("Find / replace", "Ctrl+F / Ctrl+H"),
+    ("Undo / redo", "Ctrl+Z / Ctrl+Shift+Z"),
+    ("Distraction-free full screen", "F11"),
+    ("Dark / light theme", "Ctrl+Shift+L"),
+    ("Open a novel", "Ctrl+O"),
+    ("Import a manuscript", "Ctrl+I"),
+    ("Export the novel", "Ctrl+E"),
+    ("Chapter revisions", "Ctrl+Shift+R"),
+    ("Settings", "Ctrl+,"),
+    ("Help", "F1"),
+]
+
+
+def ask_name(parent: QWidget, title: str, label: str, current: str = "") -> str | None:
+    """A non-empty name, or None when cancelled."""
+    name, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, current)
+    name = name.strip()
+    return name if ok and name else None
+
+
+class NewChapterDialog(QDialog):
+    """Title, notes or outline, and a length for a chapter the model writes."""
+
+    def __init__(self, parent: QWidget | None, default_title: str, max_tokens: int) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New chapter with AI")
+        self.title = QLineEdit(default_title)
+        self.notes = QPlainTextEdit()
+        self.notes.setPlaceholderText("Optional: what happens in this chapter, who is in it, its mood…")
+        self.length = QSpinBox()
+        self.length.setRange(50, 8192)
+        self.length.setSingleStep(100)
+        self.length.setValue(max_tokens)
+        self.length.setSuffix(" tokens")
+        form = QFormLayout(self)
+        form.addRow("Title", self.title)
+        form.addRow("Notes", self.notes)
+        form.addRow("Length", self.length)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    @classmethod
+    def get_request(cls, parent, default_title: str, max_tokens: int) -> tuple[str, str, int] | None:
+        dialog = cls(parent, default_title, max_tokens)
+        if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.title.text().strip():
+            return None
+        return dialog.title.text().strip(), dialog.notes.toPlainText().strip(), dialog.length.value()
+
+
+class SettingsDialog(QDialog):
+    """Every setting, checked before it is returned."""
+
+    def __init__(self, parent: QWidget | None, settings: Settings) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.original = settings
+        self.model = QComboBox()
+        self.model.setEditable(True)
+        self.model.addItems(list(MODEL_NAMES))
+        self.model.setCurrentText(settings.model)
+        browse = QPushButton("Choose a GGUF file…")
+        browse.clicked.connect(self._browse)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model, 1)
+        model_row.addWidget(browse)
+        self.spins: dict[str, QSpinBox | QDoubleSpinBox] = {}
+        form = QFormLayout(self)
+        form.addRow("Model", model_row)
+        labels = {
+            "window": "Window (tokens)",
+            "chunk_tokens": "Chunk size (tokens)",
+            "epochs": "Epochs per chunk",
+            "rank": "LoRA rank",
+            "lr": "Learning rate",
+            "temperature": "Temperature",
+            "top_p": "Top-p",
+            "max_tokens": "Max tokens per continuation",
+            "threads": "Threads (0: all cores)",
+        }
+        for name, label in labels.items():
+            low, high = RANGES[name]
+            value = getattr(settings, name)
+            if isinstance(low, int) and isinstance(high, int):
+                spin = QSpinBox()
+                spin.setRange(low, high)
+            else:
+                spin = QDoubleSpinBox()
+                spin.setDecimals(6 if name == "lr" else 2)
+                spin.setSingleStep(1e-4 if name == "lr" else 0.05)
+                spin.setRange(low, high)
+            spin.setValue(value)
+            self.spins[name] = spin
+            form.addRow(label, spin)
+        self.theme = QComboBox()
+        self.theme.addItems(list(THEMES))
+        self.theme.setCurrentText(settings.theme)
+        form.addRow("Theme", self.theme)
+        self.problem = QLabel("")
+        self.problem.setStyleSheet("color: #c0392b")
+        self.problem.setWordWrap(True)
+        form.addRow(self.problem)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose a model", str(Path.home()), "GGUF models (*.gguf)"
+        )
+        if path:
+            self.model.setCurrentText(path)
+
+    def value(self) -> Settings:
+        values = {name: spin.value() for name, spin in self.spins.items()}
+        return replace(
+            self.original, model=self.model.currentText().strip(), theme=self.theme.currentText(), **values
+        )
+
+    def _check(self) -> None:
+        found = problems(self.value())
+        if found:
+            self.problem.setText("\n".join(found.values()))
+            return
+        self.accept()
+
+    @classmethod
+    def get_settings(cls, parent, settings: Settings) -> Settings | None:
+        dialog = cls(parent, settings)
+        return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class RevisionsDialog(QDialog):
+    """A chapter's earlier texts; the writer picks one to restore."""
+
+    def __init__(self, parent: QWidget | None, revisions: list[Revision]) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Chapter revisions")
+        self.resize(720, 480)
+        self.list = QListWidget()
+        self.preview = QPlainTextEdit()
+        self.preview.setReadOnly(True)
+        for r in revisions:
+            when = datetime.datetime.fromtimestamp(r.created).strftime("%Y-%m-%d %H:%M:%S")
+            item = QListWidgetItem(f"{when} — {len(r.text.split())} words")
+            item.setData(256, r)
+            self.list.addItem(item)
+        self.list.currentItemChanged.connect(
+            lambda item, _: self.preview.setPlainText(item.data(256).text if item else "")
+        )
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        restore = buttons.addButton("Restore this revision", QDialogButtonBox.ButtonRole.AcceptRole)
+        restore.setEnabled(bool(revisions))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(self.list, 1)
+        row.addWidget(self.preview, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(buttons)
+        if revisions:
+            self.list.setCurrentRow(0)
+
+    @classmethod
+    def choose(cls, parent, revisions: list[Revision]) -> int | None:
+        dialog = cls(parent, revisions)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.list.currentItem() is None:
+            return None
+        return dialog.list.currentItem().data(256).id
+
+
+class HelpDialog(QDialog):
+    """The keyboard shortcuts."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Longform — keyboard shortcuts")
+        rows = "".join(f"<tr><td>{action}</td><td><b>{keys}</b></td></tr>" for action, keys in SHORTCUTS)
+        label = QLabel(
+            "<p>Longform continues your novel with a small local model that learns your whole book "
+            "as you write (a temporary adapter, deleted when you close the novel).</p>"
+            f"<table cellspacing=6>{rows}</table>"
+        )
+        label.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addWidget(buttons)

@@ -1,0 +1,184 @@
+"""The chapter editor: plain prose with a readable font and margins, and the AI's suggestion shown in place.
+
+A suggestion is inserted at the cursor in a faded italic format but is not part of the manuscript:
+`manuscript_text()` leaves it out, autosave never sees it, and rejecting it leaves the chapter exactly as it
+was. Its insertions share one undo step, so an accepted suggestion is undone with one Ctrl+Z.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+
+@dataclass
+class Suggestion:
+    start: int  # where it begins in the document
+    text: str = ""
+
+
+class ChapterEditor(QPlainTextEdit):
+    """Edits one chapter; shows at most one suggestion."""
+
+    manuscript_changed = Signal()  # the writer changed the text (a suggestion streaming in is not a change)
+    suggestion_accepted = Signal(str)
+    suggestion_rejected = Signal()
+    alternative_cycled = Signal(int)  # -1 / +1: show the previous / next alternative
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        font = QFont("Georgia")
+        font.setStyleHint(QFont.StyleHint.Serif)
+        font.setPointSize(13)
+        self.setFont(font)
+        self.document().setDocumentMargin(48)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setPlaceholderText("Write here. Ctrl+Enter asks the model to continue from the cursor.")
+        self.suggestion: Suggestion | None = None
+        self._internal = False  # True while the editor itself changes the document
+        self.document().contentsChange.connect(self._contents_changed)
+
+    def resizeEvent(self, event) -> None:
+        # A readable column: about 70 characters wide, centred, however wide the window is.
+        column = self.fontMetrics().averageCharWidth() * 72 + 2 * 48
+        side = max(0, (self.width() - column) // 2)
+        self.setViewportMargins(side, 0, side, 0)
+        super().resizeEvent(event)
+
+    # -- the writer's text ---------------------------------------------------------------------------------
+    def set_chapter_text(self, text: str) -> None:
+        """Show a chapter (a fresh undo history; not a change by the writer)."""
+        self.suggestion = None
+        self._internal = True
+        try:
+            self.setPlainText(text)
+        finally:
+            self._internal = False
+        self.moveCursor(QTextCursor.MoveOperation.End)
+
+    def manuscript_text(self) -> str:
+        """The chapter's text without the suggestion."""
+        text = self.toPlainText()
+        if self.suggestion is None:
+            return text
+        s = self.suggestion
+        return text[: s.start] + text[s.start + len(s.text) :]
+
+    def manuscript_cursor(self) -> int:
+        """Where the cursor is in the manuscript text (a suggestion starts at the cursor)."""
+        return self.suggestion.start if self.suggestion else self.textCursor().position()
+
+    def word_count(self) -> int:
+        return len(self.manuscript_text().split())
+
+    def _contents_changed(self, *_) -> None:
+        if not self._internal:
+            self.manuscript_changed.emit()
+
+    # -- the suggestion ------------------------------------------------------------------------------------
+    def begin_suggestion(self) -> None:
+        """A new, still empty suggestion at the cursor."""
+        self.discard_suggestion()
+        self.suggestion = Suggestion(self.textCursor().position())
+
+    def add_suggestion_text(self, piece: str) -> None:
+        """Append streamed text to the suggestion."""
+        s = self.suggestion
+        if s is None or not piece:
+            return
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(s.start + len(s.text))
+        self._edit(cursor, lambda: cursor.insertText(piece, self._suggestion_format()), join=bool(s.text))
+        s.text += piece
+        self.setTextCursor(self._cursor_at(s.start + len(s.text)))
+        self.ensureCursorVisible()
+
+    def replace_suggestion(self, text: str) -> None:
+        """Show another alternative in the suggestion's place."""
+        if self.suggestion is None:
+            return
+        self._remove_suggestion_text()
+        self.add_suggestion_text(text)
+
+    def accept_suggestion(self) -> str:
+        """The suggestion becomes manuscript text; returns it."""
+        s = self.suggestion
+        if s is None:
+            return ""
+        if s.text:
+            cursor = self._cursor_at(s.start)
+            cursor.setPosition(s.start + len(s.text), QTextCursor.MoveMode.KeepAnchor)
+            self._edit(cursor, lambda: cursor.setCharFormat(self._plain_format()), join=True)
+        self.suggestion = None
+        self.setTextCursor(self._cursor_at(s.start + len(s.text)))
+        if s.text:
+            self.manuscript_changed.emit()
+        return s.text
+
+    def discard_suggestion(self) -> None:
+        """Remove the suggestion; the chapter is as it was before it."""
+        if self.suggestion is None:
+            return
+        start = self.suggestion.start
+        self._remove_suggestion_text()
+        self.suggestion = None
+        self.setTextCursor(self._cursor_at(start))
+
+    def _remove_suggestion_text(self) -> None:
+        s = self.suggestion
+        if s and s.text:
+            cursor = self._cursor_at(s.start)
+            cursor.setPosition(s.start + len(s.text), QTextCursor.MoveMode.KeepAnchor)
+            # Joined to the insertion's undo step: together they change nothing, so undo cannot revive it.
+            self._edit(cursor, cursor.removeSelectedText, join=True)
+            s.text = ""
+
+    def _edit(self, cursor: QTextCursor, change, join: bool) -> None:
+        self._internal = True
+        try:
+            cursor.joinPreviousEditBlock() if join else cursor.beginEditBlock()
+            change()
+            cursor.endEditBlock()
+        finally:
+            self._internal = False
+
+    def _cursor_at(self, position: int) -> QTextCursor:
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(min(position, self.document().characterCount() - 1))
+        return cursor
+
+    def _suggestion_format(self) -> QTextCharFormat:
+        fmt = QTextCharFormat()
+        color = QColor(self.palette().text().color())
+        color.setAlphaF(0.55)
+        fmt.setForeground(color)
+        fmt.setFontItalic(True)
+        fmt.setBackground(QColor(120, 140, 220, 40))
+        return fmt
+
+    def _plain_format(self) -> QTextCharFormat:
+        return QTextCharFormat()  # the editor's own font and colours
+
+    # -- keys ----------------------------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.suggestion is not None:
+            key, mods = event.key(), event.modifiers()
+            if key == Qt.Key.Key_Tab and not mods:
+                self.suggestion_accepted.emit(self.accept_suggestion())
+                return
+            if key == Qt.Key.Key_Escape:
+                self.discard_suggestion()
+                self.suggestion_rejected.emit()
+                return
+            if mods & Qt.KeyboardModifier.AltModifier and key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+                self.alternative_cycled.emit(-1 if key == Qt.Key.Key_Left else 1)
+                return
+            if key in (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta):
+                return
+            # Typing anything else means "no, thanks": the suggestion goes and the key does what it does.
+            self.discard_suggestion()
+            self.suggestion_rejected.emit()
+        super().keyPressEvent(event)

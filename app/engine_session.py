@@ -1,0 +1,133 @@
+"""What the app knows of the engine, without Qt: request ids, lines in and out, absorption progress, state.
+
+The engine client (app/engine_client.py) moves bytes through a QProcess; everything that can be decided
+from the bytes alone lives here, so it is tested without a window or a process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+GENERATIONS = ("continue", "generate_chapter")
+MAX_BUFFER_BYTES = 64 * 1024 * 1024  # a line longer than this is garbage, not an event
+
+
+@dataclass
+class Absorption:
+    """How far the engine's adapter for one document has learned it."""
+
+    doc: str
+    chunks_absorbed: int = 0
+    chunks_total: int = 0
+    adapter_version: int = 0
+    losses: list[float] = field(default_factory=list)  # test loss of each chunk, in the order absorbed
+    stamps: list[tuple[float, int]] = field(default_factory=list)  # (time, chunks absorbed) for the ETA
+
+    @property
+    def fraction(self) -> float:
+        return self.chunks_absorbed / self.chunks_total if self.chunks_total else 1.0
+
+    def eta_seconds(self) -> float | None:
+        """Seconds until every chunk is absorbed, from the pace of the last few chunks (None: unknown)."""
+        recent = self.stamps[-6:]
+        if len(recent) < 2 or recent[-1][1] <= recent[0][1]:
+            return None
+        pace = (recent[-1][0] - recent[0][0]) / (recent[-1][1] - recent[0][1])
+        return max(0.0, (self.chunks_total - self.chunks_absorbed) * pace)
+
+    def update(self, event: dict, now: float) -> None:
+        self.chunks_absorbed = int(event.get("chunks_absorbed") or 0)
+        self.chunks_total = int(event.get("chunks_total") or 0)
+        self.adapter_version = int(event.get("adapter_version") or 0)
+        if isinstance(event.get("loss"), (int, float)):
+            self.losses.append(float(event["loss"]))
+        self.stamps.append((now, self.chunks_absorbed))
+
+
+class EngineSession:
+    """Request ids, the line buffer, per-document progress and the engine's state for the status bar."""
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+        self.pending: dict[str, str] = {}  # request id -> request type
+        self.documents: dict[str, Absorption] = {}
+        self.info: dict = {}  # the engine's answer to hello
+        self.garbage_lines = 0
+        self._buffer = b""
+
+    def request(self, kind: str, **fields) -> tuple[str, bytes]:
+        """A new request: its id and the line to send."""
+        request_id = f"r{next(self._ids)}"
+        self.pending[request_id] = kind
+        return request_id, (json.dumps({"id": request_id, "type": kind, **fields}) + "\n").encode("utf-8")
+
+    def feed(self, data: bytes) -> list[dict]:
+        """The complete events in `data` (with what was buffered before); a line that is not an event
+        is logged and skipped, so an engine printing garbage cannot break the app."""
+        self._buffer += data
+        *lines, self._buffer = self._buffer.split(b"\n")
+        if len(self._buffer) > MAX_BUFFER_BYTES:
+            self._buffer = b""
+            self.garbage_lines += 1
+        events = []
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                event = None
+            if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+                self.garbage_lines += 1
+                log.warning("ignored a line from the engine that is not an event: %.200r", line)
+                continue
+            self._note(event)
+            events.append(event)
+        return events
+
+    def _note(self, event: dict) -> None:
+        kind, request_id = event["type"], event.get("id")
+        if kind == "absorption" and isinstance(event.get("doc"), str):
+            self.documents.setdefault(event["doc"], Absorption(event["doc"])).update(event, time.monotonic())
+        if kind in ("done", "error") and request_id in self.pending:
+            request_kind = self.pending.pop(request_id)
+            if request_kind == "hello" and kind == "done":
+                self.info = event
+            if request_kind == "open_document" and kind == "done" and isinstance(event.get("doc"), str):
+                progress = self.documents.setdefault(event["doc"], Absorption(event["doc"]))
+                progress.chunks_total = int(event.get("chunks_total") or 0)
+                progress.stamps.append((time.monotonic(), progress.chunks_absorbed))
+            if request_kind == "update_document" and kind == "done":
+                pass  # the next absorption event carries the new totals
+
+    def forget(self, doc: str) -> None:
+        self.documents.pop(doc, None)
+
+    def abandon_pending(self) -> list[dict]:
+        """The engine died: an `error` for every request it will never answer."""
+        events = [
+            {"id": request_id, "type": "error", "code": "engine_died", "message": "the engine stopped"}
+            for request_id in self.pending
+        ]
+        self.pending.clear()
+        self.documents.clear()
+        self.info = {}
+        self._buffer = b""
+        return events
+
+    @property
+    def state(self) -> str:
+        """starting, generating, absorbing or idle."""
+        if not self.info:
+            return "starting"
+        if any(kind in GENERATIONS for kind in self.pending.values()):
+            return "generating"
+        if any(a.chunks_absorbed < a.chunks_total for a in self.documents.values()):
+            return "absorbing"
+        return "idle"

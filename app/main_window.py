@@ -1,0 +1,694 @@
+"""The main window: builds the panels and wires every signal in one place.
+
+The manuscript lives in the library (SQLite); the engine only ever gets copies of it. Typing is saved 1.5 s
+after it stops and on every switch or close; the engine hears about it a little later (debounced).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.absorption_panel import AbsorptionPanel
+from app.chapter_tree import ChapterTree
+from app.dialogs import HelpDialog, NewChapterDialog, RevisionsDialog, SettingsDialog, ask_name
+from app.editor import ChapterEditor
+from app.engine_client import EngineClient
+from app.exporting import FORMATS, ExportProblem, export_novel
+from app.find_bar import FindBar
+from app.importing import ImportProblem, read_manuscript
+from app.settings import Settings, save_settings
+from app.storage import Chapter, Library, Novel, StorageError, join_chapters
+from app.themes import apply_theme, resolve_theme
+
+log = logging.getLogger(__name__)
+
+AUTOSAVE_MS = 1500
+ENGINE_UPDATE_MS = 4000
+STATE_WORDS = {
+    "starting": "Engine: starting…",
+    "idle": "Engine: idle",
+    "absorbing": "Engine: absorbing the novel",
+    "generating": "Engine: writing…",
+    "restarting": "Engine: restarting…",
+    "stopped": "Engine: stopped",
+    "error": "Engine: error",
+}
+
+
+def engine_doc(novel_id: int) -> str:
+    return f"novel-{novel_id}"
+
+
+class MainWindow(QMainWindow):
+    """One novel open at a time: chapter tree, editor, absorption panel."""
+
+    def __init__(self, library: Library, settings: Settings, client: EngineClient | None = None) -> None:
+        super().__init__()
+        self.library, self.settings = library, settings
+        self.client = client or EngineClient(self)
+        self.novel: Novel | None = None
+        self.chapter_id: int | None = None
+        self.generation: str | None = None  # id of the continue/generate_chapter request streaming now
+        self.generation_seed = 0
+        self.generation_kind = "continue"
+        self.alternatives: list[str] = []
+        self.alternative_index = 0
+        self.save_failed = False
+        self.setWindowTitle("Longform")
+        self.resize(1280, 820)
+
+        self.editor = ChapterEditor()
+        self.find_bar = FindBar(self.editor)
+        self.find_bar.hide()
+        center = QWidget()
+        column = QVBoxLayout(center)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.editor, 1)
+        column.addWidget(self.find_bar)
+        self.setCentralWidget(center)
+
+        self.tree = ChapterTree()
+        self.chapters_dock = self._dock("Chapters", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.panel = AbsorptionPanel()
+        self.absorption_dock = self._dock("Absorption", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
+
+        self.engine_label = QLabel(STATE_WORDS["stopped"])
+        self.words_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.words_label)
+        self.statusBar().addPermanentWidget(self.engine_label)
+
+        self.autosave_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
+        self.engine_timer = QTimer(self, singleShot=True, interval=ENGINE_UPDATE_MS)
+        self._build_actions()
+        self._wire()
+        self._update_ai_actions()
+
+    # -- construction --------------------------------------------------------------------------------------
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(
+        self, menu, text: str, slot, shortcut: str | QKeySequence.StandardKey | None = None
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda *_: slot())
+        menu.addAction(action)
+        self.addAction(action)  # shortcuts keep working in full screen, with the menu bar hidden
+        return action
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        novel = bar.addMenu("&Novel")
+        self._action(novel, "New novel…", self.new_novel)
+        self._action(novel, "Open novel…", self.choose_novel, "Ctrl+O")
+        self._action(novel, "Rename novel…", self.rename_novel)
+        self._action(novel, "Import manuscript…", self.import_manuscript, "Ctrl+I")
+        self._action(novel, "Export novel…", self.export_current, "Ctrl+E")
+        self._action(novel, "Close novel", self.close_novel)
+        novel.addSeparator()
+        self._action(novel, "Settings…", self.edit_settings, "Ctrl+,")
+        self._action(novel, "Quit", self.close, "Ctrl+Q")
+
+        edit = bar.addMenu("&Edit")
+        self._action(edit, "Undo", self.editor.undo, QKeySequence.StandardKey.Undo)
+        self._action(edit, "Redo", self.editor.redo, "Ctrl+Shift+Z")
+        self._action(edit, "Find…", lambda: self.find_bar.open(), "Ctrl+F")
+        self._action(edit, "Replace…", lambda: self.find_bar.open(replace=True), "Ctrl+H")
+
+        chapter = bar.addMenu("&Chapter")
+        self._action(chapter, "New chapter", self.add_chapter, "Ctrl+N")
+        self._action(chapter, "Rename chapter…", lambda: self.rename_chapter(self.chapter_id), "F2")
+        self._action(chapter, "Delete chapter…", lambda: self.delete_chapter(self.chapter_id))
+        self._action(chapter, "Revisions…", self.show_revisions, "Ctrl+Shift+R")
+
+        ai = bar.addMenu("&AI")
+        self.continue_action = self._action(ai, "Continue from the cursor", self.continue_text, "Ctrl+Return")
+        self.addAction(self._extra_shortcut(self.continue_action, "Ctrl+Enter"))
+        self.accept_action = self._action(ai, "Accept suggestion\tTab", self.accept_suggestion)
+        self.reject_action = self._action(ai, "Reject suggestion\tEsc", self.reject_suggestion)
+        self.another_action = self._action(ai, "Another alternative", self.another_alternative, "Ctrl+R")
+        self.stop_action = self._action(ai, "Stop", self.stop_generation, "Ctrl+.")
+        self.chapter_ai_action = self._action(
+            ai, "New chapter with AI…", self.new_chapter_with_ai, "Ctrl+Shift+N"
+        )
+
+        view = bar.addMenu("&View")
+        self.fullscreen_action = self._action(
+            view, "Distraction-free full screen", self.toggle_fullscreen, "F11"
+        )
+        self._action(view, "Dark / light theme", self.toggle_theme, "Ctrl+Shift+L")
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Keyboard shortcuts", lambda: HelpDialog(self).exec(), "F1")
+
+        toolbar = self.addToolBar("AI")
+        toolbar.setObjectName("AI")
+        for action in (self.continue_action, self.another_action, self.stop_action, self.chapter_ai_action):
+            toolbar.addAction(action)
+        self.toolbar = toolbar
+
+    def _extra_shortcut(self, action: QAction, keys: str) -> QAction:
+        extra = QAction(self)
+        extra.setShortcut(QKeySequence(keys))
+        extra.triggered.connect(action.trigger)
+        return extra
+
+    def _wire(self) -> None:
+        self.tree.chapter_selected.connect(self.show_chapter)
+        self.tree.reordered.connect(self.reorder_chapters)
+        self.tree.add_requested.connect(self.add_chapter)
+        self.tree.rename_requested.connect(self.rename_chapter)
+        self.tree.delete_requested.connect(self.delete_chapter)
+        self.editor.manuscript_changed.connect(self._manuscript_changed)
+        self.editor.suggestion_accepted.connect(self._suggestion_accepted)
+        self.editor.suggestion_rejected.connect(self._suggestion_rejected)
+        self.editor.alternative_cycled.connect(self.cycle_alternative)
+        self.editor.cursorPositionChanged.connect(self._update_ai_actions)
+        self.autosave_timer.timeout.connect(self.save_now)
+        self.engine_timer.timeout.connect(self._send_update)
+        self.client.event.connect(self._engine_event)
+        self.client.state_changed.connect(self._engine_state)
+        self.client.notice.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.client.failed.connect(self._engine_failed)
+
+    # -- engine --------------------------------------------------------------------------------------------
+    def start_engine(self) -> None:
+        self.client.start(self.settings.model, self.settings.threads, self.settings.window)
+
+    def _engine_state(self, state: str) -> None:
+        self.engine_label.setText(STATE_WORDS.get(state, state))
+        self._update_ai_actions()
+
+    def _engine_failed(self, message: str) -> None:
+        self.engine_label.setText(STATE_WORDS["error"])
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("The engine cannot run")
+        box.setText(message)
+        box.setInformativeText(
+            "Your novels are safe; writing works without the engine. If the model file is missing or "
+            "damaged, choose another model in Settings, or use the embedded default model."
+        )
+        use_default = box.addButton("Use the default model", QMessageBox.ButtonRole.AcceptRole)
+        settings = box.addButton("Open Settings…", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.open()
+        box.buttonClicked.connect(lambda button: self._after_engine_failed(button, use_default, settings))
+        self.engine_failure_box = box
+
+    def _after_engine_failed(self, button, use_default, settings) -> None:
+        if button is use_default:
+            self.settings.model = "default"
+            save_settings(self.settings)
+            self.start_engine()
+        elif button is settings:
+            self.edit_settings()
+
+    def _engine_event(self, event: dict) -> None:
+        kind = event.get("type")
+        if kind == "absorption" and self.novel and event.get("doc") == engine_doc(self.novel.id):
+            self.panel.show_absorption(self.client.session.documents.get(event["doc"]))
+        elif kind == "done" and "adapter_deleted" in event:
+            self.statusBar().showMessage(
+                "The novel's temporary adapter was deleted from this computer.", 8000
+            )
+        elif (
+            kind == "done"
+            and "chunks_total" in event
+            and self.novel
+            and event.get("doc") == engine_doc(self.novel.id)
+        ):
+            self.panel.show_absorption(self.client.session.documents.get(event["doc"]))
+        if event.get("id") is not None and event.get("id") == self.generation:
+            self._generation_event(event)
+
+    def _send_update(self) -> None:
+        if self.novel is not None:
+            self.client.update_document(engine_doc(self.novel.id))
+
+    # -- novels --------------------------------------------------------------------------------------------
+    def open_novel(self, novel_id: int, chapter_id: int | None = None) -> None:
+        """Show a novel (the previous one is saved and closed) and send it to the engine."""
+        novel = self.library.novel(novel_id)
+        if novel is None:
+            return
+        self.close_novel()
+        self.novel = novel
+        chapters = self.library.chapters(novel.id)
+        ids = [c.id for c in chapters]
+        chosen = chapter_id if chapter_id in ids else ids[0] if ids else None
+        self.tree.show_chapters(chapters, chosen)
+        self.chapter_id = None
+        if chosen is not None:
+            self.show_chapter(chosen)
+        self.setWindowTitle(f"{novel.title} — Longform")
+        self.settings.last_novel = novel.id
+        self._save_settings()
+        self.panel.show_absorption(None)
+        self.client.open_document(engine_doc(novel.id), self.manuscript, self.settings.engine_settings())
+        self._update_ai_actions()
+
+    def close_novel(self) -> None:
+        """Save, and close the novel in the engine (which deletes its adapter)."""
+        if self.novel is None:
+            return
+        self.reject_suggestion()
+        self.save_now(keep_revision=True)
+        self.client.close_document(engine_doc(self.novel.id))
+        self.novel, self.chapter_id = None, None
+        self.tree.clear()
+        self.editor.set_chapter_text("")
+        self.panel.show_absorption(None)
+        self.panel.summary.setText("No novel open")
+        self.setWindowTitle("Longform")
+        self._update_ai_actions()
+
+    def new_novel(self) -> None:
+        title = ask_name(self, "New novel", "Title:")
+        if title:
+            novel = self._storage(lambda: self.library.create_novel(title))
+            if novel:
+                self.open_novel(novel.id)
+
+    def choose_novel(self) -> None:
+        novels = self.library.novels()
+        if not novels:
+            self.new_novel()
+            return
+        titles = [f"{n.title}  (#{n.id})" for n in novels]
+        choice, ok = QInputDialog.getItem(self, "Open novel", "Novel:", titles, 0, False)
+        if ok:
+            self.open_novel(novels[titles.index(choice)].id)
+
+    def rename_novel(self) -> None:
+        if self.novel is None:
+            return
+        title = ask_name(self, "Rename novel", "Title:", self.novel.title)
+        if title:
+            self._storage(lambda: self.library.rename_novel(self.novel.id, title))
+            self.novel = Novel(self.novel.id, title)
+            self.setWindowTitle(f"{title} — Longform")
+
+    def import_manuscript(self, path: Path | None = None) -> Novel | None:
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(
+                self, "Import a manuscript", str(Path.home()), "Manuscripts (*.txt *.md *.markdown)"
+            )
+            if not name:
+                return None
+            path = Path(name)
+        try:
+            title, chapters = read_manuscript(path)
+        except ImportProblem as e:
+            QMessageBox.warning(self, "Import", str(e))
+            return None
+        novel = self._storage(lambda: self.library.create_novel(title, chapters))
+        if novel:
+            self.open_novel(novel.id)
+            self.statusBar().showMessage(f"Imported {title}: {len(chapters)} chapters", 8000)
+        return novel
+
+    def export_current(self, path: Path | None = None) -> None:
+        if self.novel is None:
+            return
+        self.save_now()
+        if path is None:
+            filters = ";;".join(f"{label} (*{suffix})" for suffix, label in FORMATS.items())
+            name, chosen = QFileDialog.getSaveFileName(
+                self, "Export the novel", str(Path.home() / self.novel.title), filters
+            )
+            if not name:
+                return
+            path = Path(name)
+            if path.suffix.lower() not in FORMATS:
+                path = path.with_suffix(chosen.split("*")[1].rstrip(")"))
+        chapters = [(c.title, c.text) for c in self.library.chapters(self.novel.id)]
+        try:
+            export_novel(path, self.novel.title, chapters)
+        except ExportProblem as e:
+            QMessageBox.warning(self, "Export", str(e))
+            return
+        self.statusBar().showMessage(f"Exported to {path}", 8000)
+
+    def manuscript(self, upto_cursor: bool = False) -> str:
+        """The open novel as the engine sees it, with the chapter in the editor as it is now."""
+        if self.novel is None:
+            return ""
+        chapters = [
+            Chapter(c.id, c.novel_id, c.position, c.title, self.editor.manuscript_text())
+            if c.id == self.chapter_id
+            else c
+            for c in self.library.chapters(self.novel.id)
+        ]
+        upto = (self.chapter_id, self.editor.manuscript_cursor()) if upto_cursor and self.chapter_id else None
+        return join_chapters(chapters, upto)
+
+    # -- chapters ------------------------------------------------------------------------------------------
+    def show_chapter(self, chapter_id: int) -> None:
+        if chapter_id == self.chapter_id:
+            return
+        self.reject_suggestion()
+        self.save_now()
+        chapter = self.library.chapter(chapter_id)
+        if chapter is None:
+            return
+        self.chapter_id = chapter.id
+        self.editor.set_chapter_text(chapter.text)
+        self.tree.select_chapter(chapter.id)
+        self.settings.last_chapter = chapter.id
+        self._save_settings()
+        self._update_counts()
+        self._update_ai_actions()
+
+    def add_chapter(self, title: str | None = None) -> Chapter | None:
+        if self.novel is None:
+            return None
+        if title is None:
+            title = ask_name(self, "New chapter", "Title:", f"Chapter {len(self.tree.chapter_ids()) + 1}")
+            if not title:
+                return None
+        chapter = self._storage(lambda: self.library.add_chapter(self.novel.id, title, after=self.chapter_id))
+        if chapter:
+            self.tree.show_chapters(self.library.chapters(self.novel.id), self.chapter_id)
+            self.show_chapter(chapter.id)
+            self.engine_timer.start()
+        return chapter
+
+    def rename_chapter(self, chapter_id: int | None) -> None:
+        chapter = self.library.chapter(chapter_id) if chapter_id else None
+        if chapter is None:
+            return
+        title = ask_name(self, "Rename chapter", "Title:", chapter.title)
+        if title:
+            self._storage(lambda: self.library.rename_chapter(chapter.id, title))
+            self.tree.show_chapters(self.library.chapters(chapter.novel_id), self.chapter_id)
+            self.engine_timer.start()
+
+    def delete_chapter(self, chapter_id: int | None, confirm: bool = True) -> None:
+        chapter = self.library.chapter(chapter_id) if chapter_id else None
+        if chapter is None:
+            return
+        if confirm:
+            answer = QMessageBox.question(
+                self,
+                "Delete chapter",
+                f"Delete “{chapter.title}” ({len(chapter.text.split())} words)? This cannot be undone.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        if chapter.id == self.chapter_id:
+            self.reject_suggestion()
+            self.save_now()
+            self.chapter_id = None
+        self._storage(lambda: self.library.delete_chapter(chapter.id))
+        chapters = self.library.chapters(chapter.novel_id)
+        if not chapters:
+            chapters = [self.library.add_chapter(chapter.novel_id, "Chapter 1")]
+        current = self.chapter_id or chapters[0].id
+        self.tree.show_chapters(chapters, current)
+        self.show_chapter(current)
+        self.engine_timer.start()
+
+    def reorder_chapters(self, ids: list[int]) -> None:
+        if self.novel is not None:
+            self._storage(lambda: self.library.reorder_chapters(self.novel.id, ids))
+            self.engine_timer.start()
+
+    def show_revisions(self) -> None:
+        if self.chapter_id is None:
+            return
+        self.save_now()
+        revision = RevisionsDialog.choose(self, self.library.revisions(self.chapter_id))
+        if revision is not None:
+            chapter = self._storage(lambda: self.library.restore_revision(revision))
+            if chapter:
+                self.editor.set_chapter_text(chapter.text)
+                self._update_counts()
+                self.engine_timer.start()
+
+    # -- saving --------------------------------------------------------------------------------------------
+    def _manuscript_changed(self) -> None:
+        self.autosave_timer.start()
+        self._update_counts()
+
+    def save_now(self, keep_revision: bool = False) -> bool:
+        """Save the chapter in the editor; on failure the text stays in the editor and saving is retried."""
+        self.autosave_timer.stop()
+        if self.chapter_id is None:
+            return True
+        text = self.editor.manuscript_text()
+        try:
+            changed = self.library.save_text(self.chapter_id, text, keep_revision=keep_revision)
+        except StorageError as e:
+            self.statusBar().showMessage(str(e))
+            if not self.save_failed:
+                self.save_failed = True
+                QMessageBox.warning(self, "Not saved", str(e))
+            self.autosave_timer.start(5000)
+            return False
+        if self.save_failed:
+            self.save_failed = False
+            self.statusBar().showMessage("Saved again.", 5000)
+        if changed:
+            self.engine_timer.start()
+        return True
+
+    def _storage(self, change):
+        try:
+            return change()
+        except StorageError as e:
+            QMessageBox.warning(self, "Library", str(e))
+            return None
+
+    def _save_settings(self) -> None:
+        try:
+            save_settings(self.settings)
+        except OSError as e:
+            self.statusBar().showMessage(f"Settings could not be saved: {e}", 8000)
+
+    def _update_counts(self) -> None:
+        if self.novel is None:
+            self.words_label.setText("")
+            return
+        chapter_words = self.editor.word_count()
+        others = sum(
+            len(c.text.split()) for c in self.library.chapters(self.novel.id) if c.id != self.chapter_id
+        )
+        self.words_label.setText(
+            f"Chapter: {chapter_words:,} words   Novel: {others + chapter_words:,} words"
+        )
+
+    # -- AI ------------------------------------------------------------------------------------------------
+    def _update_ai_actions(self) -> None:
+        ready = (
+            self.novel is not None
+            and self.chapter_id is not None
+            and self.client.state not in ("stopped", "error", "restarting", "starting")
+        )
+        suggesting = self.editor.suggestion is not None
+        self.continue_action.setEnabled(ready and self.generation is None)
+        self.chapter_ai_action.setEnabled(ready and self.generation is None and not suggesting)
+        self.accept_action.setEnabled(suggesting)
+        self.reject_action.setEnabled(suggesting)
+        self.another_action.setEnabled(suggesting and ready)
+        self.stop_action.setEnabled(self.generation is not None)
+
+    def _sampling(self, seed: int) -> dict:
+        return {
+            "max_tokens": self.settings.max_tokens,
+            "temperature": self.settings.temperature,
+            "top_p": self.settings.top_p,
+            "seed": seed,
+        }
+
+    def continue_text(self) -> None:
+        """Ctrl+Enter: the engine continues from the cursor; the text streams in as a suggestion."""
+        if self.novel is None or self.chapter_id is None or self.generation is not None:
+            return
+        if self.editor.suggestion is not None:
+            self.accept_suggestion()
+        self.alternatives, self.alternative_index = [], 0
+        self.generation_seed += 1
+        self.generation_kind = "continue"
+        self._request_suggestion()
+
+    def _request_suggestion(self) -> None:
+        self.editor.begin_suggestion()
+        doc = engine_doc(self.novel.id)
+        if self.generation_kind == "continue":
+            self.generation = self.client.send(
+                "continue",
+                doc=doc,
+                text=self.manuscript(upto_cursor=True),
+                **self._sampling(self.generation_seed),
+            )
+        else:
+            title, notes, length = self.chapter_request
+            self.generation = self.client.send(
+                "generate_chapter",
+                doc=doc,
+                title=title,
+                notes=notes,
+                **{**self._sampling(self.generation_seed), "max_tokens": length},
+            )
+        self._update_ai_actions()
+
+    def _generation_event(self, event: dict) -> None:
+        kind = event["type"]
+        if kind == "token":
+            self.editor.add_suggestion_text(event.get("text", ""))
+            return
+        if kind in ("done", "error"):
+            self.generation = None
+            if kind == "error" and event.get("code") not in ("cancelled",):
+                self.statusBar().showMessage(f"The suggestion failed: {event.get('message')}", 10000)
+            if self.editor.suggestion is not None:
+                text = self.editor.suggestion.text
+                if text:
+                    self.alternatives.append(text)
+                    self.alternative_index = len(self.alternatives) - 1
+                    self.statusBar().showMessage(
+                        f"Suggestion {self.alternative_index + 1} of {len(self.alternatives)} — Tab accepts, "
+                        "Esc rejects, Ctrl+R another, Alt+←/→ cycles",
+                        10000,
+                    )
+                elif not self.alternatives:
+                    self.editor.discard_suggestion()
+            self._update_ai_actions()
+
+    def stop_generation(self) -> None:
+        if self.generation is not None:
+            self.client.send("cancel", target=self.generation)
+
+    def accept_suggestion(self) -> None:
+        if self.editor.suggestion is not None:
+            self.editor.accept_suggestion()
+            self._suggestion_accepted()
+
+    def _suggestion_accepted(self, *_) -> None:
+        self.stop_generation()
+        self.alternatives = []
+        self.save_now()  # accepted text is manuscript text: saved, and sent to the engine to absorb
+        self._update_ai_actions()
+
+    def reject_suggestion(self) -> None:
+        if self.editor.suggestion is not None:
+            self.editor.discard_suggestion()
+            self._suggestion_rejected()
+
+    def _suggestion_rejected(self) -> None:
+        self.stop_generation()
+        self.alternatives = []
+        self._update_ai_actions()
+
+    def another_alternative(self) -> None:
+        """Ctrl+R: keep this suggestion among the alternatives and ask for another."""
+        if self.editor.suggestion is None or self.novel is None:
+            return
+        if self.generation is not None:
+            self.stop_generation()
+            QTimer.singleShot(100, self.another_alternative)  # once the cancelled one has ended
+            return
+        position = self.editor.suggestion.start
+        self.editor.discard_suggestion()
+        cursor = self.editor.textCursor()
+        cursor.setPosition(position)
+        self.editor.setTextCursor(cursor)
+        self.generation_seed += 1
+        self.alternative_index = len(self.alternatives)
+        self._request_suggestion()
+
+    def cycle_alternative(self, step: int) -> None:
+        if self.generation is not None or len(self.alternatives) < 2 or self.editor.suggestion is None:
+            return
+        self.alternative_index = (self.alternative_index + step) % len(self.alternatives)
+        self.editor.replace_suggestion(self.alternatives[self.alternative_index])
+        self.statusBar().showMessage(
+            f"Suggestion {self.alternative_index + 1} of {len(self.alternatives)}", 5000
+        )
+
+    def new_chapter_with_ai(self, request: tuple[str, str, int] | None = None) -> None:
+        """A dialog takes the title, notes and length; the chapter streams into a new chapter."""
+        if self.novel is None or self.generation is not None:
+            return
+        if request is None:
+            default = f"Chapter {len(self.tree.chapter_ids()) + 1}"
+            request = NewChapterDialog.get_request(self, default, max(self.settings.max_tokens, 800))
+            if request is None:
+                return
+        self.reject_suggestion()
+        self.save_now()
+        self.tree.select_chapter(self.tree.chapter_ids()[-1])  # a new chapter goes at the end of the novel
+        chapter = self.add_chapter(request[0])
+        if chapter is None:
+            return
+        self.client.update_document(engine_doc(self.novel.id))
+        self.chapter_request = request
+        self.generation_kind = "generate_chapter"
+        self.alternatives, self.alternative_index = [], 0
+        self.generation_seed += 1
+        self._request_suggestion()
+
+    # -- view ----------------------------------------------------------------------------------------------
+    def toggle_fullscreen(self) -> None:
+        full = not self.isFullScreen()
+        for widget in (
+            self.chapters_dock,
+            self.absorption_dock,
+            self.toolbar,
+            self.menuBar(),
+            self.statusBar(),
+        ):
+            widget.setVisible(not full)
+        self.showFullScreen() if full else self.showNormal()
+
+    def toggle_theme(self) -> None:
+        self.settings.theme = "light" if resolve_theme(self.settings.theme) == "dark" else "dark"
+        apply_theme(QApplication.instance(), self.settings.theme)
+        self._save_settings()
+
+    def edit_settings(self) -> None:
+        chosen = SettingsDialog.get_settings(self, self.settings)
+        if chosen is None:
+            return
+        engine_changed = (chosen.model, chosen.threads, chosen.window) != (
+            self.settings.model,
+            self.settings.threads,
+            self.settings.window,
+        )
+        self.settings = chosen
+        self._save_settings()
+        apply_theme(QApplication.instance(), chosen.theme)
+        if engine_changed or self.client.state == "error":
+            self.client.restarts = []
+            self.start_engine()
+
+    # -- closing -------------------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.close_novel()
+        self.client.stop()
+        self.library.close()
+        event.accept()

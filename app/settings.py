@@ -1,0 +1,115 @@
+"""The writer's settings: a typed dataclass with defaults, loaded leniently and saved atomically as JSON."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from app.paths import config_dir, write_atomically
+
+log = logging.getLogger(__name__)
+
+MODEL_NAMES = ("default", "gemma3-270m")  # the engine's names; anything else is a path to a GGUF file
+THEMES = ("system", "light", "dark")
+
+
+@dataclass
+class Settings:
+    """Everything the writer can set; the defaults are the engine's measured defaults."""
+
+    model: str = "default"
+    window: int = 1024
+    chunk_tokens: int = 1024
+    epochs: int = 2
+    rank: int = 16
+    lr: float = 1e-3
+    temperature: float = 0.8
+    top_p: float = 0.95
+    max_tokens: int = 200
+    threads: int = 0  # 0: every core
+    theme: str = "system"
+    last_novel: int | None = None
+    last_chapter: int | None = None
+
+    def engine_settings(self) -> dict:
+        """The Temp-LoRA fields an `open_document` request carries."""
+        return {"chunk_tokens": self.chunk_tokens, "epochs": self.epochs, "rank": self.rank, "lr": self.lr}
+
+
+# field -> (low, high) for numbers
+RANGES = {
+    "window": (256, 8192),
+    "chunk_tokens": (128, 4096),
+    "epochs": (1, 10),
+    "rank": (1, 256),
+    "lr": (1e-6, 1e-1),
+    "temperature": (0.0, 2.0),
+    "top_p": (0.05, 1.0),
+    "max_tokens": (1, 8192),
+    "threads": (0, 256),
+}
+
+
+def problems(settings: Settings) -> dict[str, str]:
+    """Field -> what is wrong with it (empty when every value is usable)."""
+    found = {}
+    for name, (low, high) in RANGES.items():
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            found[name] = f"{name} must be a number from {low:g} to {high:g}"
+        elif isinstance(RANGES[name][0], int) and not isinstance(value, int):
+            found[name] = f"{name} must be a whole number"
+    if settings.theme not in THEMES:
+        found["theme"] = f"theme must be one of {', '.join(THEMES)}"
+    if not isinstance(settings.model, str) or not settings.model:
+        found["model"] = "model must be 'default', 'gemma3-270m' or a GGUF file"
+    elif settings.model not in MODEL_NAMES and not Path(settings.model).expanduser().is_file():
+        found["model"] = f"the model file {settings.model} does not exist"
+    return found
+
+
+def settings_path() -> Path:
+    return config_dir() / "settings.json"
+
+
+def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
+    """Settings from disk; each bad or unknown value is reported and replaced by its default."""
+    path = path or settings_path()
+    notes: list[str] = []
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise ValueError("not a JSON object")
+    except FileNotFoundError:
+        return Settings(), notes
+    except (OSError, ValueError) as e:
+        return Settings(), [f"The settings file could not be read ({e}); the defaults are used."]
+    defaults = Settings()
+    settings = Settings()
+    known = {f.name for f in fields(Settings)}
+    for name, value in raw.items():
+        if name not in known:
+            notes.append(f"Unknown setting {name!r} ignored.")
+            continue
+        if (
+            isinstance(getattr(defaults, name), float)
+            and isinstance(value, int)
+            and not isinstance(value, bool)
+        ):
+            value = float(value)
+        setattr(settings, name, value)
+    for name, message in problems(settings).items():
+        notes.append(f"{message}; the default ({getattr(defaults, name)!r}) is used.")
+        setattr(settings, name, getattr(defaults, name))
+    for name in ("last_novel", "last_chapter"):
+        if getattr(settings, name) is not None and not isinstance(getattr(settings, name), int):
+            setattr(settings, name, None)
+    return settings, notes
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write the settings atomically."""
+    path = path or settings_path()
+    write_atomically(path, json.dumps(asdict(settings), indent=2).encode("utf-8"))

@@ -1,0 +1,283 @@
+"""The library: novels, their ordered chapters and chapter revisions, in SQLite (sqlite-utils, WAL).
+
+Every change is one transaction, so a crash or a kill leaves either the old or the new state. Schema changes
+are numbered migrations (MIGRATIONS); a database from any earlier version is brought forward on open.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from app.paths import data_dir, ensure_private
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Migrations("longform-library")
+REVISION_EVERY_SECONDS = 300  # autosave keeps at most one revision per chapter per five minutes
+
+
+@MIGRATIONS(name="0001_novels_chapters_revisions")
+def _m0001(db: sqlite_utils.Database) -> None:
+    db["novels"].create({"id": int, "title": str, "created": float, "updated": float}, pk="id")
+    db["chapters"].create(
+        {"id": int, "novel_id": int, "position": int, "title": str, "text": str, "updated": float},
+        pk="id",
+        foreign_keys=[("novel_id", "novels", "id")],
+    )
+    db["chapters"].create_index(["novel_id", "position"])
+    db["revisions"].create(
+        {"id": int, "chapter_id": int, "text": str, "created": float},
+        pk="id",
+        foreign_keys=[("chapter_id", "chapters", "id")],
+    )
+    db["revisions"].create_index(["chapter_id", "created"])
+
+
+class StorageError(Exception):
+    """The library cannot be read or written (full disk, unreadable file); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Novel:
+    id: int
+    title: str
+
+
+@dataclass(frozen=True)
+class Chapter:
+    id: int
+    novel_id: int
+    position: int
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Revision:
+    id: int
+    chapter_id: int
+    text: str
+    created: float
+
+
+def library_path() -> Path:
+    """The library database in the user's data folder."""
+    return ensure_private(data_dir()) / "library.db"
+
+
+def _explain(e: sqlite3.Error) -> StorageError:
+    text = str(e).lower()
+    if "full" in text:
+        return StorageError(
+            "The disk is full: your last changes could not be saved. Free some space; "
+            "Longform keeps trying and nothing already saved is lost."
+        )
+    if "not a database" in text or "malformed" in text:
+        return StorageError(f"The library file is damaged ({e}).")
+    return StorageError(f"The library could not be saved or read: {e}")
+
+
+class Library:
+    """The writer's novels in one SQLite file."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or library_path()
+        try:
+            self.db = sqlite_utils.Database(self.path)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.enable_wal()
+            MIGRATIONS.apply(self.db)
+        except sqlite3.Error as e:
+            raise _explain(e) from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _write(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        try:
+            with self.db.conn:
+                return self.db.execute(sql, params)
+        except sqlite3.Error as e:
+            raise _explain(e) from None
+
+    # -- novels --------------------------------------------------------------------------------------------
+    def novels(self) -> list[Novel]:
+        """Every novel, most recently changed first."""
+        rows = self.db.execute("SELECT id, title FROM novels ORDER BY updated DESC, id DESC").fetchall()
+        return [Novel(*row) for row in rows]
+
+    def novel(self, novel_id: int) -> Novel | None:
+        row = self.db.execute("SELECT id, title FROM novels WHERE id = ?", [novel_id]).fetchone()
+        return Novel(*row) if row else None
+
+    def create_novel(self, title: str, chapters: list[tuple[str, str]] | None = None) -> Novel:
+        """A new novel, with its chapters ((title, text) pairs) when it comes from an import."""
+        now = time.time()
+        try:
+            with self.db.conn:
+                cur = self.db.execute(
+                    "INSERT INTO novels (title, created, updated) VALUES (?, ?, ?)", (title, now, now)
+                )
+                novel_id = cur.lastrowid
+                for position, (chapter_title, text) in enumerate(chapters or [("Chapter 1", "")]):
+                    self.db.execute(
+                        "INSERT INTO chapters (novel_id, position, title, text, updated) VALUES (?, ?, ?, ?, ?)",
+                        (novel_id, position, chapter_title, text, now),
+                    )
+        except sqlite3.Error as e:
+            raise _explain(e) from None
+        return Novel(novel_id, title)
+
+    def rename_novel(self, novel_id: int, title: str) -> None:
+        self._write("UPDATE novels SET title = ?, updated = ? WHERE id = ?", (title, time.time(), novel_id))
+
+    def delete_novel(self, novel_id: int) -> None:
+        """Delete a novel with its chapters and revisions."""
+        try:
+            with self.db.conn:
+                self.db.execute(
+                    "DELETE FROM revisions WHERE chapter_id IN (SELECT id FROM chapters WHERE novel_id = ?)",
+                    [novel_id],
+                )
+                self.db.execute("DELETE FROM chapters WHERE novel_id = ?", [novel_id])
+                self.db.execute("DELETE FROM novels WHERE id = ?", [novel_id])
+        except sqlite3.Error as e:
+            raise _explain(e) from None
+
+    # -- chapters ------------------------------------------------------------------------------------------
+    def chapters(self, novel_id: int) -> list[Chapter]:
+        """The novel's chapters in reading order."""
+        rows = self.db.execute(
+            "SELECT id, novel_id, position, title, text FROM chapters WHERE novel_id = ? ORDER BY position, id",
+            [novel_id],
+        ).fetchall()
+        return [Chapter(*row) for row in rows]
+
+    def chapter(self, chapter_id: int) -> Chapter | None:
+        row = self.db.execute(
+            "SELECT id, novel_id, position, title, text FROM chapters WHERE id = ?", [chapter_id]
+        ).fetchone()
+        return Chapter(*row) if row else None
+
+    def add_chapter(self, novel_id: int, title: str, text: str = "", after: int | None = None) -> Chapter:
+        """A new chapter after chapter `after` (None: at the end)."""
+        ids = [c.id for c in self.chapters(novel_id)]
+        position = ids.index(after) + 1 if after in ids else len(ids)
+        now = time.time()
+        try:
+            with self.db.conn:
+                self.db.execute(
+                    "UPDATE chapters SET position = position + 1 WHERE novel_id = ? AND position >= ?",
+                    (novel_id, position),
+                )
+                cur = self.db.execute(
+                    "INSERT INTO chapters (novel_id, position, title, text, updated) VALUES (?, ?, ?, ?, ?)",
+                    (novel_id, position, title, text, now),
+                )
+                self._touch(novel_id, now)
+        except sqlite3.Error as e:
+            raise _explain(e) from None
+        return self.chapter(cur.lastrowid)
+
+    def rename_chapter(self, chapter_id: int, title: str) -> None:
+        self._write("UPDATE chapters SET title = ? WHERE id = ?", (title, chapter_id))
+
+    def reorder_chapters(self, novel_id: int, chapter_ids: list[int]) -> None:
+        """Put the novel's chapters in the order given (every chapter id exactly once)."""
+        if sorted(chapter_ids) != sorted(c.id for c in self.chapters(novel_id)):
+            raise ValueError("the new order must name every chapter of the novel once")
+        try:
+            with self.db.conn:
+                for position, chapter_id in enumerate(chapter_ids):
+                    self.db.execute("UPDATE chapters SET position = ? WHERE id = ?", (position, chapter_id))
+        except sqlite3.Error as e:
+            raise _explain(e) from None
+
+    def delete_chapter(self, chapter_id: int) -> None:
+        """Delete a chapter and its revisions; the others keep their order."""
+        chapter = self.chapter(chapter_id)
+        if chapter is None:
+            return
+        try:
+            with self.db.conn:
+                self.db.execute("DELETE FROM revisions WHERE chapter_id = ?", [chapter_id])
+                self.db.execute("DELETE FROM chapters WHERE id = ?", [chapter_id])
+                self.db.execute(
+                    "UPDATE chapters SET position = position - 1 WHERE novel_id = ? AND position > ?",
+                    (chapter.novel_id, chapter.position),
+                )
+        except sqlite3.Error as e:
+            raise _explain(e) from None
+
+    def save_text(self, chapter_id: int, text: str, keep_revision: bool = False) -> bool:
+        """Save a chapter's text (autosave); returns whether it changed.
+
+        The text it replaces becomes a revision when `keep_revision` is set or the chapter's newest revision
+        is older than REVISION_EVERY_SECONDS, so the writer can go back without every keystroke being kept.
+        """
+        chapter = self.chapter(chapter_id)
+        if chapter is None or chapter.text == text:
+            return False
+        now = time.time()
+        newest = self.db.execute(
+            "SELECT MAX(created) FROM revisions WHERE chapter_id = ?", [chapter_id]
+        ).fetchone()[0]
+        try:
+            with self.db.conn:
+                if chapter.text and (
+                    keep_revision or newest is None or now - newest > REVISION_EVERY_SECONDS
+                ):
+                    self.db.execute(
+                        "INSERT INTO revisions (chapter_id, text, created) VALUES (?, ?, ?)",
+                        (chapter_id, chapter.text, now),
+                    )
+                self.db.execute(
+                    "UPDATE chapters SET text = ?, updated = ? WHERE id = ?", (text, now, chapter_id)
+                )
+                self._touch(chapter.novel_id, now)
+        except sqlite3.Error as e:
+            raise _explain(e) from None
+        return True
+
+    def _touch(self, novel_id: int, now: float) -> None:
+        self.db.execute("UPDATE novels SET updated = ? WHERE id = ?", (now, novel_id))
+
+    # -- revisions -----------------------------------------------------------------------------------------
+    def revisions(self, chapter_id: int) -> list[Revision]:
+        """Earlier texts of a chapter, newest first."""
+        rows = self.db.execute(
+            "SELECT id, chapter_id, text, created FROM revisions WHERE chapter_id = ? ORDER BY created DESC, id DESC",
+            [chapter_id],
+        ).fetchall()
+        return [Revision(*row) for row in rows]
+
+    def restore_revision(self, revision_id: int) -> Chapter:
+        """Bring back an earlier text; the text it replaces is kept as a revision."""
+        row = self.db.execute("SELECT chapter_id, text FROM revisions WHERE id = ?", [revision_id]).fetchone()
+        if row is None:
+            raise ValueError(f"no revision {revision_id}")
+        self.save_text(row[0], row[1], keep_revision=True)
+        return self.chapter(row[0])
+
+    # -- the manuscript as the engine sees it --------------------------------------------------------------
+    def manuscript(self, novel_id: int) -> str:
+        """The whole novel as one text: each chapter's title, then its text."""
+        return join_chapters(self.chapters(novel_id))
+
+
+def join_chapters(chapters: list[Chapter], upto: tuple[int, int] | None = None) -> str:
+    """Chapters as one text; with `upto` = (chapter id, offset), only the text before that point."""
+    parts = []
+    for c in chapters:
+        if upto and c.id == upto[0]:
+            parts.append(f"{c.title}\n\n{c.text[: upto[1]]}")
+            return "\n\n".join(parts)
+        parts.append(f"{c.title}\n\n{c.text}".rstrip())
+    return "\n\n".join(parts)

@@ -1,0 +1,66 @@
+"""The engine client's message handling, without Qt or a process."""
+
+from __future__ import annotations
+
+import json
+
+from app.engine_session import Absorption, EngineSession
+
+
+def line(**event) -> bytes:
+    return (json.dumps(event) + "\n").encode()
+
+
+def test_requests_get_fresh_ids_and_one_line_each():
+    session = EngineSession()
+    first, data = session.request("hello")
+    second, _ = session.request("status")
+    assert first != second and data.endswith(b"\n") and json.loads(data) == {"id": first, "type": "hello"}
+
+
+def test_partial_lines_are_buffered_and_garbage_is_skipped():
+    session = EngineSession()
+    hello, _ = session.request("hello")
+    data = line(id=hello, type="done", version="0.1") + b"garbage\xff\n[1, 2]\n" + b'{"id": null, "ty'
+    events = session.feed(data)
+    assert [e["type"] for e in events] == ["done"] and session.garbage_lines == 2
+    events = session.feed(
+        b'pe": "absorption", "doc": "d", "chunks_absorbed": 1, "chunks_total": 4, "loss": 3.2, '
+        b'"adapter_version": 1}\n'
+    )
+    assert events[0]["type"] == "absorption" and session.documents["d"].losses == [3.2]
+
+
+def test_state_follows_the_engine():
+    session = EngineSession()
+    assert session.state == "starting"
+    hello, _ = session.request("hello")
+    session.feed(line(id=hello, type="done"))
+    assert session.state == "idle"
+    opened, _ = session.request("open_document", doc="d", text="x")
+    session.feed(line(id=opened, type="done", doc="d", tokens=5000, chunks_total=4))
+    assert session.state == "absorbing" and session.documents["d"].chunks_total == 4
+    gen, _ = session.request("continue", doc="d", text="x")
+    assert session.state == "generating"
+    session.feed(line(id=gen, type="token", text="a") + line(id=gen, type="done", text="a"))
+    session.feed(
+        line(id=None, type="absorption", doc="d", chunks_absorbed=4, chunks_total=4, adapter_version=4)
+    )
+    assert session.state == "idle"
+
+
+def test_a_dead_engine_abandons_every_pending_request():
+    session = EngineSession()
+    a, _ = session.request("continue", doc="d", text="x")
+    b, _ = session.request("status")
+    events = session.abandon_pending()
+    assert {e["id"] for e in events} == {a, b} and all(e["code"] == "engine_died" for e in events)
+    assert session.pending == {} and session.state == "starting"
+
+
+def test_eta_follows_the_pace_of_recent_chunks():
+    progress = Absorption("d", chunks_total=10)
+    assert progress.eta_seconds() is None
+    for t, n in [(0.0, 0), (6.0, 1), (12.0, 2)]:
+        progress.update({"chunks_absorbed": n, "chunks_total": 10, "adapter_version": n}, t)
+    assert progress.eta_seconds() == 48.0 and progress.fraction == 0.2

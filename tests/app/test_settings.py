@@ -1,0 +1,60 @@
+"""Settings: defaults, lenient loading, validation, atomic saving."""
+
+from __future__ import annotations
+
+import json
+
+from app.settings import Settings, load_settings, problems, save_settings, settings_path
+
+
+def test_defaults_when_there_is_no_file():
+    settings, notes = load_settings()
+    assert settings == Settings() and notes == []
+
+
+def test_round_trip(longform_home):
+    save_settings(Settings(temperature=0.5, rank=8, theme="dark", last_novel=3))
+    assert settings_path() == longform_home / "config" / "settings.json"
+    settings, notes = load_settings()
+    assert (settings.temperature, settings.rank, settings.theme, settings.last_novel) == (0.5, 8, "dark", 3)
+    assert notes == []
+
+
+def test_bad_values_are_reported_and_replaced_by_defaults():
+    settings_path().parent.mkdir(parents=True)
+    settings_path().write_text(
+        json.dumps(
+            {
+                "temperature": 9,
+                "rank": "many",
+                "epochs": 2.5,
+                "theme": "neon",
+                "colour": "red",
+                "lr": 0.002,
+                "model": "/nowhere/model.gguf",
+                "max_tokens": True,
+            }
+        )
+    )
+    settings, notes = load_settings()
+    assert settings.temperature == Settings().temperature and settings.rank == 16 and settings.epochs == 2
+    assert settings.theme == "system" and settings.model == "default" and settings.max_tokens == 200
+    assert settings.lr == 0.002  # a good value is kept
+    text = " ".join(notes)
+    for word in ("temperature", "rank", "epochs", "theme", "colour", "model", "max_tokens"):
+        assert word in text
+
+
+def test_a_corrupt_file_gives_defaults_and_a_note():
+    settings_path().parent.mkdir(parents=True)
+    settings_path().write_bytes(b"\x00{not json")
+    settings, notes = load_settings()
+    assert settings == Settings() and "could not be read" in notes[0]
+
+
+def test_problems_name_each_bad_field(tmp_path):
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF")
+    assert problems(Settings(model=str(model))) == {}
+    found = problems(Settings(window=10, top_p=0, threads=-1, model=str(tmp_path / "none.gguf")))
+    assert set(found) == {"window", "top_p", "threads", "model"}
