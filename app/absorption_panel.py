@@ -14,7 +14,7 @@ def describe_eta(seconds: float | None) -> str:
         return "Time left: estimating…"
     if seconds < 1:
         return "Up to date"
-    minutes, secs = divmod(int(round(seconds)), 60)
+    minutes, secs = divmod(round(seconds), 60)
     return f"Time left: about {minutes} min {secs:02d} s" if minutes else f"Time left: about {secs} s"
 
 

@@ -20,6 +20,7 @@ from app.paths import data_dir, ensure_private
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Migrations("longform-library")
+_INSERT_CHAPTER = "INSERT INTO chapters (novel_id, position, title, text, updated) VALUES (?, ?, ?, ?, ?)"
 REVISION_EVERY_SECONDS = 300  # autosave keeps at most one revision per chapter per five minutes
 
 
@@ -128,7 +129,7 @@ class Library:
                 novel_id = cur.lastrowid
                 for position, (chapter_title, text) in enumerate(chapters or [("Chapter 1", "")]):
                     self.db.execute(
-                        "INSERT INTO chapters (novel_id, position, title, text, updated) VALUES (?, ?, ?, ?, ?)",
+                        _INSERT_CHAPTER,
                         (novel_id, position, chapter_title, text, now),
                     )
         except sqlite3.Error as e:
@@ -155,7 +156,8 @@ class Library:
     def chapters(self, novel_id: int) -> list[Chapter]:
         """The novel's chapters in reading order."""
         rows = self.db.execute(
-            "SELECT id, novel_id, position, title, text FROM chapters WHERE novel_id = ? ORDER BY position, id",
+            "SELECT id, novel_id, position, title, text FROM chapters WHERE novel_id = ?"
+            " ORDER BY position, id",
             [novel_id],
         ).fetchall()
         return [Chapter(*row) for row in rows]
@@ -178,7 +180,7 @@ class Library:
                     (novel_id, position),
                 )
                 cur = self.db.execute(
-                    "INSERT INTO chapters (novel_id, position, title, text, updated) VALUES (?, ?, ?, ?, ?)",
+                    _INSERT_CHAPTER,
                     (novel_id, position, title, text, now),
                 )
                 self._touch(novel_id, now)
@@ -253,7 +255,8 @@ class Library:
     def revisions(self, chapter_id: int) -> list[Revision]:
         """Earlier texts of a chapter, newest first."""
         rows = self.db.execute(
-            "SELECT id, chapter_id, text, created FROM revisions WHERE chapter_id = ? ORDER BY created DESC, id DESC",
+            "SELECT id, chapter_id, text, created FROM revisions WHERE chapter_id = ?"
+            " ORDER BY created DESC, id DESC",
             [chapter_id],
         ).fetchall()
         return [Revision(*row) for row in rows]

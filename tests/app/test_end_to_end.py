@@ -1,0 +1,108 @@
+"""The app with the real engine process and the embedded model: absorb, continue, accept, reject, close."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from app.main_window import MainWindow, engine_doc
+from app.settings import Settings
+from app.storage import Library
+from tests.conftest import SAMPLE_TEXT
+
+pytestmark = pytest.mark.slow
+
+
+def adapters(home: Path) -> list[Path]:
+    return sorted((home / "cache" / "sessions").glob("session-*/*.gguf"))
+
+
+@pytest.fixture
+def window(qtbot, home_with_model_cache):
+    library = Library()
+    w = MainWindow(library, Settings(max_tokens=24, threads=2))
+    qtbot.addWidget(w)
+    w.start_engine()
+    yield w
+    w.close()
+
+
+def open_persuasion(w: MainWindow) -> None:
+    novel = w.import_manuscript(SAMPLE_TEXT)
+    w.show_chapter(w.tree.chapter_ids()[-1])  # "Chapter 1", the one with the prose
+    w.editor.moveCursor(w.editor.textCursor().MoveOperation.End)
+    assert novel is not None
+
+
+def suggest(w: MainWindow, qtbot) -> str:
+    w.continue_text()
+    assert w.generation is not None
+    qtbot.waitUntil(
+        lambda: w.editor.suggestion is not None and bool(w.editor.suggestion.text), timeout=120_000
+    )
+    qtbot.waitUntil(lambda: w.generation is None, timeout=120_000)
+    return w.editor.suggestion.text
+
+
+def test_absorb_continue_accept_reject_and_close(window, qtbot, home_with_model_cache):
+    open_persuasion(window)
+    qtbot.waitUntil(lambda: "learned 1 of" in window.panel.summary.text(), timeout=240_000)
+    assert "Adapter version 1" in window.panel.version.text()
+    assert len(adapters(home_with_model_cache)) == 1
+    chapter = window.chapter_id
+    before = window.library.chapter(chapter).text
+
+    first = suggest(window, qtbot)
+    assert window.editor.toPlainText().endswith(first)  # shown in the editor…
+    window.save_now()
+    assert window.library.chapter(chapter).text == before  # …but not part of the manuscript
+    qtbot.keyClick(window.editor, "\t")
+    assert window.library.chapter(chapter).text == before + first  # Tab: in the chapter and the library
+
+    accepted = window.library.chapter(chapter).text
+    suggest(window, qtbot)
+    qtbot.keyClick(window.editor, "\x1b")
+    window.save_now()
+    assert window.editor.manuscript_text() == accepted == window.editor.toPlainText()
+    assert window.library.chapter(chapter).text == accepted  # Esc: unchanged
+
+    window.close_novel()
+    qtbot.waitUntil(lambda: not adapters(home_with_model_cache), timeout=60_000)
+    qtbot.waitUntil(lambda: "adapter was deleted" in window.statusBar().currentMessage(), timeout=10_000)
+
+
+def test_a_killed_engine_is_restarted_and_the_novel_reopened(window, qtbot, home_with_model_cache):
+    open_persuasion(window)
+    qtbot.waitUntil(lambda: window.client.state in ("absorbing", "idle"), timeout=120_000)
+    qtbot.keyClicks(window.editor, " Anne walked out.")
+    first_pid = window.client.pid()
+    os.kill(first_pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: window.client.pid() not in (None, first_pid), timeout=30_000)
+    doc = engine_doc(window.novel.id)
+    qtbot.waitUntil(lambda: window.client.session.documents.get(doc) is not None, timeout=120_000)
+    assert window.editor.manuscript_text().endswith("Anne walked out.")
+    window.save_now()
+    assert window.library.chapter(window.chapter_id).text.endswith("Anne walked out.")
+    # The next engine start removes the dead engine's adapter folder.
+    dead = home_with_model_cache / "cache" / "sessions" / f"session-{first_pid}"
+    qtbot.waitUntil(lambda: not dead.exists(), timeout=30_000)
+
+
+def test_a_corrupt_model_file_leads_to_a_dialog_not_a_crash(qtbot, home_with_model_cache, tmp_path):
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF" + b"\x00" * 64)
+    library = Library()
+    w = MainWindow(library, Settings(model=str(bad), threads=2))
+    qtbot.addWidget(w)
+    w.start_engine()
+    qtbot.waitUntil(lambda: w.client.state == "error", timeout=120_000)
+    box = w.engine_failure_box
+    assert box.isVisible() and "could not start" in box.text() and "broken.gguf" in box.text()
+    use_default = next(b for b in box.buttons() if b.text() == "Use the default model")
+    use_default.click()
+    qtbot.waitUntil(lambda: w.client.state in ("idle", "absorbing"), timeout=120_000)
+    assert w.settings.model == "default"
+    w.close()
