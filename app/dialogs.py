@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.settings import MODEL_NAMES, RANGES, THEMES, Settings, problems
+from app.settings import RANGES, THEMES, Settings, available_models, problems
 from app.storage import Revision
 
 SHORTCUTS = [
@@ -101,7 +101,7 @@ class SettingsDialog(QDialog):
         self.original = settings
         self.model = QComboBox()
         self.model.setEditable(True)
-        self.model.addItems(list(MODEL_NAMES))
+        self.model.addItems(available_models())
         self.model.setCurrentText(settings.model)
         browse = QPushButton("Choose a GGUF file…")
         browse.clicked.connect(self._browse)

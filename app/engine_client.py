@@ -7,6 +7,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
@@ -16,6 +17,13 @@ log = logging.getLogger(__name__)
 
 MAX_RESTARTS = 3  # within RESTART_WINDOW seconds; beyond that the engine is left stopped and the writer told
 RESTART_WINDOW = 120.0
+
+
+def engine_command() -> tuple[str, list[str]]:
+    """How to start the engine: this Python with `-m engine`, or the bundled `longform-engine` beside us."""
+    if getattr(sys, "frozen", False):  # a PyInstaller bundle (packaging/longform.spec)
+        return str(Path(sys.executable).with_name("longform-engine")), []
+    return sys.executable, ["-m", "engine"]
 
 
 class EngineClient(QObject):
@@ -51,7 +59,8 @@ class EngineClient(QObject):
         process = QProcess(self)
         env = QProcessEnvironment.systemEnvironment()
         process.setProcessEnvironment(env)
-        arguments = ["-m", "engine", "serve", "--model", model, "--window", str(window)]
+        program, arguments = engine_command()
+        arguments += ["serve", "--model", model, "--window", str(window)]
         if threads:
             arguments += ["--threads", str(threads)]
         process.readyReadStandardOutput.connect(self._read_stdout)
@@ -60,7 +69,7 @@ class EngineClient(QObject):
         process.errorOccurred.connect(self._process_error)
         self.process = process
         self._set_state("starting")
-        process.start(sys.executable, arguments)
+        process.start(program, arguments)
         self.send("hello")
         for doc, (text_of, settings) in self.documents.items():
             self.send("open_document", doc=doc, text=text_of(), settings=settings)
@@ -128,7 +137,7 @@ class EngineClient(QObject):
 
     def _process_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:
-            self._give_up(f"The engine could not be started ({sys.executable}).")
+            self._give_up(f"The engine could not be started ({engine_command()[0]}).")
 
     def _finished(self, exit_code: int, _status) -> None:
         process = self.sender()

