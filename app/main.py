@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -11,9 +12,11 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
+from app.backup import backed_up_today, backups, is_healthy, make_backup, restore_backup
+from app.lock import LibraryInUse, LibraryLock
 from app.main_window import MainWindow
 from app.settings import load_settings
-from app.storage import Library, StorageError
+from app.storage import Library, LibraryDamaged, StorageError, library_path
 from app.themes import apply_theme
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
@@ -24,16 +27,45 @@ def app_icon() -> QIcon:
     return QIcon(str(icon)) if icon.exists() else QIcon()
 
 
+def open_library(notes: list[str]) -> Library:
+    """The writer's library; a damaged one is replaced by its newest sound backup (the writer is told)."""
+    path = library_path()
+    try:
+        return Library(path)
+    except LibraryDamaged as damaged:
+        for backup in backups(path):
+            if is_healthy(backup):
+                kept = restore_backup(path, backup)
+                notes.append(
+                    f"{damaged}\n\nLongform restored the newest backup ({backup.name}). The damaged file "
+                    f"was kept as {kept.name if kept else 'nothing'} in {path.parent}."
+                )
+                return Library(path)
+        raise StorageError(f"{damaged} No sound backup exists; the file was left as it is: {path}") from None
+
+
 def build_window(app: QApplication, start_engine: bool = True) -> MainWindow | None:
-    """The main window over the writer's library, reopened where they left off (None: no library)."""
+    """The main window over the writer's library, reopened where they left off (None: cannot open it)."""
     settings, notes = load_settings()
     apply_theme(app, settings.theme)
     try:
-        library = Library()
+        lock = LibraryLock(library_path())
+    except LibraryInUse as e:
+        QMessageBox.critical(None, "Longform", str(e))
+        return None
+    try:
+        library = open_library(notes)
     except StorageError as e:
+        lock.release()
         QMessageBox.critical(None, "Longform", f"{e}\n\nNothing was changed on disk.")
         return None
+    if not backed_up_today(library.path):
+        try:
+            make_backup(library.path, "daily")
+        except (OSError, sqlite3.Error) as e:
+            notes.append(f"The daily backup could not be made: {e}")
     window = MainWindow(library, settings)
+    window.lock = lock
     window.setWindowIcon(app_icon())
     # "system" follows the desktop when it switches between light and dark.
     app.styleHints().colorSchemeChanged.connect(lambda *_: apply_theme(app, window.settings.theme))
@@ -45,7 +77,7 @@ def build_window(app: QApplication, start_engine: bool = True) -> MainWindow | N
     last = settings.last_novel if any(n.id == settings.last_novel for n in novels) else novels[0].id
     window.open_novel(last, settings.last_chapter)
     for note in notes:
-        window.statusBar().showMessage(note, 15000)
+        window.show_notice(note)
     return window
 
 

@@ -7,6 +7,7 @@ after it stops and on every switch or close; the engine hears about it a little 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.absorption_panel import AbsorptionPanel
+from app.backup import backups, make_backup, restore_backup
 from app.chapter_tree import ChapterTree
 from app.dialogs import HelpDialog, NewChapterDialog, RevisionsDialog, SettingsDialog, ask_name
 from app.editor import ChapterEditor
@@ -69,6 +71,8 @@ class MainWindow(QMainWindow):
         self.alternatives: list[str] = []
         self.alternative_index = 0
         self.save_failed = False
+        self.lock = None  # the LibraryLock, released when the window closes
+        self.notices: list[QMessageBox] = []
         self.setWindowTitle("Longform")
         self.resize(1280, 820)
 
@@ -129,6 +133,7 @@ class MainWindow(QMainWindow):
         self._action(novel, "Import manuscript…", self.import_manuscript, "Ctrl+I")
         self._action(novel, "Export novel…", self.export_current, "Ctrl+E")
         self._action(novel, "Close novel", self.close_novel)
+        self._action(novel, "Restore from backup…", self.restore_from_backup)
         novel.addSeparator()
         self._action(novel, "Settings…", self.edit_settings, "Ctrl+,")
         self._action(novel, "Quit", self.close, "Ctrl+Q")
@@ -686,9 +691,61 @@ class MainWindow(QMainWindow):
             self.client.restarts = []
             self.start_engine()
 
+    def show_notice(self, text: str) -> None:
+        """A message the writer must see, without blocking the window."""
+        self.statusBar().showMessage(text.split("\n")[0], 15000)
+        box = QMessageBox(QMessageBox.Icon.Information, "Longform", text, QMessageBox.StandardButton.Ok, self)
+        box.open()
+        self.notices.append(box)
+
+    def restore_from_backup(self, backup: Path | None = None) -> bool:
+        """Replace the library with one of its backups (the current file is kept beside it)."""
+        found = backups(self.library.path)
+        if backup is None:
+            if not found:
+                QMessageBox.information(self, "Restore from backup", "There is no backup yet.")
+                return False
+            names = [p.name for p in found]
+            name, ok = QInputDialog.getItem(
+                self, "Restore from backup", "Backup (newest first):", names, 0, False
+            )
+            if not ok:
+                return False
+            answer = QMessageBox.question(
+                self,
+                "Restore from backup",
+                f"Replace the whole library with {name}? The current library is kept as a file beside it.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+            backup = found[names.index(name)]
+        self.close_novel()
+        path = self.library.path
+        self.library.close()
+        try:
+            kept = restore_backup(path, backup)
+        except (OSError, ValueError) as e:
+            QMessageBox.warning(self, "Restore from backup", f"The backup could not be restored: {e}")
+            self.library = Library(path)
+            return False
+        self.library = Library(path)
+        novels = self.library.novels()
+        if novels:
+            self.open_novel(novels[0].id)
+        self.statusBar().showMessage(
+            f"Restored {backup.name}; the previous library was kept as {kept.name}.", 15000
+        )
+        return True
+
     # -- closing -------------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         self.close_novel()
         self.client.stop()
+        try:
+            make_backup(self.library.path, "close")
+        except (OSError, sqlite3.Error) as e:  # a full disk must not keep the writer from quitting
+            log.warning("no backup on close: %s", e)
         self.library.close()
+        if self.lock is not None:
+            self.lock.release()
         event.accept()

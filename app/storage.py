@@ -45,6 +45,10 @@ class StorageError(Exception):
     """The library cannot be read or written (full disk, unreadable file); the message says what to do."""
 
 
+class LibraryDamaged(StorageError):
+    """The library file is not a sound SQLite database (truncated, overwritten, corrupted)."""
+
+
 @dataclass(frozen=True)
 class Novel:
     id: int
@@ -81,7 +85,7 @@ def _explain(e: sqlite3.Error) -> StorageError:
             "Longform keeps trying and nothing already saved is lost."
         )
     if "not a database" in text or "malformed" in text:
-        return StorageError(f"The library file is damaged ({e}).")
+        return LibraryDamaged(f"The library file is damaged ({e}).")
     return StorageError(f"The library could not be saved or read: {e}")
 
 
@@ -92,6 +96,10 @@ class Library:
         self.path = path or library_path()
         try:
             self.db = sqlite_utils.Database(self.path)
+            check = self.db.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                self.db.close()
+                raise LibraryDamaged(f"The library file is damaged ({check}).")
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.enable_wal()
             MIGRATIONS.apply(self.db)
