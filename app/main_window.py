@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -39,7 +40,9 @@ from app.themes import apply_theme, resolve_theme
 
 log = logging.getLogger(__name__)
 
-AUTOSAVE_MS = 1500
+AUTOSAVE_MS = 1500  # after typing stops
+MAX_UNSAVED_SECONDS = 10  # while typing goes on
+RETRY_SAVE_MS = 3000  # after a failed save (full disk)
 ENGINE_UPDATE_MS = 4000
 STATE_WORDS = {
     "starting": "Engine: starting…",
@@ -71,6 +74,7 @@ class MainWindow(QMainWindow):
         self.alternatives: list[str] = []
         self.alternative_index = 0
         self.save_failed = False
+        self.unsaved_since: float | None = None  # when the editor first held text the library lacks
         self.lock = None  # the LibraryLock, released when the window closes
         self.notices: list[QMessageBox] = []
         self.setWindowTitle("Longform")
@@ -456,7 +460,14 @@ class MainWindow(QMainWindow):
 
     # -- saving --------------------------------------------------------------------------------------------
     def _manuscript_changed(self) -> None:
-        self.autosave_timer.start()
+        now = time.monotonic()
+        self.unsaved_since = self.unsaved_since or now
+        if self.save_failed:
+            pass  # the retry timer is running
+        elif now - self.unsaved_since > MAX_UNSAVED_SECONDS:
+            self.save_now()  # a writer who never pauses still gets saved
+        else:
+            self.autosave_timer.start(AUTOSAVE_MS)
         self._update_counts()
 
     def save_now(self, keep_revision: bool = False) -> bool:
@@ -471,9 +482,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(str(e))
             if not self.save_failed:
                 self.save_failed = True
-                QMessageBox.warning(self, "Not saved", str(e))
-            self.autosave_timer.start(5000)
+                self.show_notice(f"{e}\n\nYour text stays in the editor; Longform retries every few seconds.")
+            self.autosave_timer.start(RETRY_SAVE_MS)
             return False
+        self.unsaved_since = None
         if self.save_failed:
             self.save_failed = False
             self.statusBar().showMessage("Saved again.", 5000)

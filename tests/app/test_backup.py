@@ -86,7 +86,9 @@ def test_a_second_app_on_the_same_library_is_told_it_is_open(qtbot, monkeypatch)
     assert build_window(QApplication.instance(), start_engine=False) is None
     assert "already open in another Longform window" in messages[0]
     # Another process is refused too, and the library is unharmed.
-    probe = "from app.lock import LibraryLock; from app.storage import library_path; LibraryLock(library_path())"
+    probe = (
+        "from app.lock import LibraryLock; from app.storage import library_path; LibraryLock(library_path())"
+    )
     other = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert other.returncode != 0 and "LibraryInUse" in other.stderr
     assert first.library.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -97,9 +99,14 @@ def test_a_second_app_on_the_same_library_is_told_it_is_open(qtbot, monkeypatch)
 def test_the_lock_is_released_when_its_process_dies():
     library_path()  # creates the data folder
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import time; from app.lock import LibraryLock; from app.storage import "
-         "library_path; LibraryLock(library_path()); print('locked', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import time; from app.lock import LibraryLock; from app.storage import "
+            "library_path; LibraryLock(library_path()); print('locked', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout.readline().strip() == "locked"
     with pytest.raises(LibraryInUse, match=f"process {holder.pid}"):

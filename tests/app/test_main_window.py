@@ -154,3 +154,15 @@ def test_theme_toggle_is_applied_and_remembered(window):
     assert load_settings()[0].theme == "dark"
     window.toggle_theme()
     assert app.palette().base().color().lightness() > 200
+
+
+def test_qt_calls_keep_python_alive_through_a_long_session(window):
+    """PySide6 6.12.0 on Python 3.11 dropped a reference to None on every void call: a few thousand
+    keystrokes crashed the app. Typing must leave None's reference count where it was."""
+    import sys
+
+    before = sys.getrefcount(None)
+    for _ in range(3000):
+        window._update_ai_actions()
+        window.words_label.setText("x")
+    assert abs(sys.getrefcount(None) - before) < 100
