@@ -61,11 +61,16 @@ class ChapterEditor(QPlainTextEdit):
 
     def manuscript_text(self) -> str:
         """The chapter's text without the suggestion."""
-        text = self.toPlainText()
+        text = self.document_text()
         if self.suggestion is None:
             return text
         s = self.suggestion
         return text[: s.start] + text[s.start + len(s.text) :]
+
+    def document_text(self) -> str:
+        """Everything shown, suggestion included. Not toPlainText(): that turns no-break spaces (French
+        typography, "Mr\u00a0Darcy") into plain spaces; only block and line separators become newlines."""
+        return self.document().toRawText().replace("\u2029", "\n").replace("\u2028", "\n")
 
     def manuscript_cursor(self) -> int:
         """Where the cursor is in the manuscript text (a suggestion starts at the cursor)."""

@@ -83,11 +83,14 @@ class EngineSession:
                 event = json.loads(line)
             except ValueError:
                 event = None
-            if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            try:
+                if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+                    raise ValueError("not an event")
+                self._note(event)
+            except (TypeError, ValueError):  # e.g. a count that is not a number
                 self.garbage_lines += 1
                 log.warning("ignored a line from the engine that is not an event: %.200r", line)
                 continue
-            self._note(event)
             events.append(event)
         return events
 

@@ -7,6 +7,7 @@ are numbered migrations (MIGRATIONS); a database from any earlier version is bro
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -95,6 +96,9 @@ class Library:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or library_path()
         try:
+            # Owner-only from the first byte: SQLite gives its -wal and -shm files the database's mode.
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            os.chmod(self.path, 0o600)
             self.db = sqlite_utils.Database(self.path)
             check = self.db.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
@@ -105,6 +109,8 @@ class Library:
             MIGRATIONS.apply(self.db)
         except sqlite3.Error as e:
             raise _explain(e) from None
+        except OSError as e:
+            raise StorageError(f"The library {self.path} cannot be opened: {e.strerror or e}") from None
 
     def close(self) -> None:
         self.db.close()

@@ -56,7 +56,7 @@ def test_absorb_continue_accept_reject_and_close(window, qtbot, home_with_model_
     before = window.library.chapter(chapter).text
 
     first = suggest(window, qtbot)
-    assert window.editor.toPlainText().endswith(first)  # shown in the editor…
+    assert window.editor.document_text().endswith(first)  # shown in the editor…
     window.save_now()
     assert window.library.chapter(chapter).text == before  # …but not part of the manuscript
     qtbot.keyClick(window.editor, "\t")
@@ -66,7 +66,7 @@ def test_absorb_continue_accept_reject_and_close(window, qtbot, home_with_model_
     suggest(window, qtbot)
     qtbot.keyClick(window.editor, "\x1b")
     window.save_now()
-    assert window.editor.manuscript_text() == accepted == window.editor.toPlainText()
+    assert window.editor.manuscript_text() == accepted == window.editor.document_text()
     assert window.library.chapter(chapter).text == accepted  # Esc: unchanged
 
     # New chapter with AI: a chapter at the end of the novel, written as a suggestion, accepted with Tab.

@@ -76,7 +76,7 @@ def test_kill_during_a_streaming_continuation_keeps_the_text_and_the_partial_sug
     assert window.generation is None  # the request ended (engine_died) instead of hanging
     assert window.editor.manuscript_text() == text  # the suggestion is still only a suggestion
     window.reject_suggestion()
-    assert window.editor.toPlainText() == text
+    assert window.editor.document_text() == text
     window.save_now()
     assert window.library.chapter(window.chapter_id).text == text
     window.close()

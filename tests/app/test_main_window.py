@@ -89,10 +89,10 @@ def test_a_suggestion_is_never_saved_and_esc_leaves_the_chapter_unchanged(window
     before = window.editor.manuscript_text()
     window.editor.begin_suggestion()
     window.editor.add_suggestion_text(" She laughed.")
-    assert window.editor.toPlainText().endswith("She laughed.")
+    assert window.editor.document_text().endswith("She laughed.")
     assert window.save_now() and window.library.chapter(chapter).text == before
     qtbot.keyClick(window.editor, Qt.Key.Key_Escape)
-    assert window.editor.toPlainText() == before and window.editor.suggestion is None
+    assert window.editor.document_text() == before and window.editor.suggestion is None
     assert window.library.chapter(chapter).text == before
 
 
@@ -112,9 +112,9 @@ def test_alternatives_cycle(window):
     window.editor.add_suggestion_text(" One way.")
     window.alternatives = [" One way.", " Another way."]
     window.cycle_alternative(1)
-    assert window.editor.toPlainText().endswith("Another way.")
+    assert window.editor.document_text().endswith("Another way.")
     window.cycle_alternative(1)
-    assert window.editor.toPlainText() == "Emma Woodhouse, handsome. One way."
+    assert window.editor.document_text() == "Emma Woodhouse, handsome. One way."
 
 
 def test_find_and_replace_all(window):
