@@ -151,3 +151,30 @@ def test_ten_megabyte_document_opens_while_other_requests_are_answered(engine, s
     engine.send(id="c", type="continue", doc="big", text=big, max_tokens=3, seed=1)
     assert engine.finished("c", timeout=60)["type"] == "done"
     assert engine.request(id="close", type="close_document", doc="big", timeout=60)["type"] == "done"
+
+
+@pytest.mark.slow
+def test_huge_lines_floods_and_unusual_text_leave_the_engine_serving(engine):
+    assert engine.request(id="h0", type="hello")["type"] == "done"
+    engine.send_raw(b'{"id": "huge", "type": "hello", "pad": "' + b"x" * (65 * 1024 * 1024) + b'"}\n')
+    assert engine.wait_for(lambda e: e["type"] == "error", timeout=120)["code"] == "line_too_long"
+    engine.send_raw("\u202e\ufffd\U0001f600 garbage \x00 «»\n".encode() + b"\xc3\x28\xa0\xa1\n")
+    assert [engine.wait_for(lambda e: e["type"] == "error", timeout=60)["code"] for _ in range(2)] == [
+        "bad_json",
+        "bad_json",
+    ]
+    flood = b"".join(json.dumps({"id": f"f{i}", "type": "status"}).encode() + b"\n" for i in range(3000))
+    engine.send_raw(flood)
+    answered = {
+        engine.wait_for(lambda e: e["id"] and e["id"].startswith("f"), timeout=120)["id"] for _ in range(3000)
+    }
+    assert len(answered) == 3000
+
+    unusual = "Emoji 😀 · RTL שלום عالم · combining e\u0301 · NUL \x00 · \u2028 line sep. " * 400
+    opened = engine.request(id="o", type="open_document", doc="odd \x00 name 😀", text=unusual)
+    assert opened["type"] == "done" and opened["tokens"] > 1000
+    done = engine.request(id="c", type="continue", doc="odd \x00 name 😀", text=unusual, max_tokens=8, seed=1)
+    assert done["type"] == "done" and isinstance(done["text"], str)
+    engine.send_raw(b'{"id": "cut", "type": "hel')  # a truncated last line, then the GUI goes away
+    engine.proc.stdin.close()
+    assert engine.proc.wait(timeout=60) == 0
