@@ -254,6 +254,12 @@ class MainWindow(QMainWindow):
         if event.get("id") is not None and event.get("id") == self.generation:
             self._generation_event(event)
 
+    def _engine_update_soon(self) -> None:
+        """Send the engine the new text within ENGINE_UPDATE_MS of the first unsent change (not restarted by
+        later changes, so a writer who keeps typing still has their text absorbed)."""
+        if not self.engine_timer.isActive():
+            self.engine_timer.start()
+
     def _send_update(self) -> None:
         if self.novel is not None:
             self.client.update_document(engine_doc(self.novel.id))
@@ -403,7 +409,7 @@ class MainWindow(QMainWindow):
         if chapter:
             self.tree.show_chapters(self.library.chapters(self.novel.id), self.chapter_id)
             self.show_chapter(chapter.id)
-            self.engine_timer.start()
+            self._engine_update_soon()
         return chapter
 
     def rename_chapter(self, chapter_id: int | None) -> None:
@@ -414,7 +420,7 @@ class MainWindow(QMainWindow):
         if title:
             self._storage(lambda: self.library.rename_chapter(chapter.id, title))
             self.tree.show_chapters(self.library.chapters(chapter.novel_id), self.chapter_id)
-            self.engine_timer.start()
+            self._engine_update_soon()
 
     def delete_chapter(self, chapter_id: int | None, confirm: bool = True) -> None:
         chapter = self.library.chapter(chapter_id) if chapter_id else None
@@ -439,12 +445,12 @@ class MainWindow(QMainWindow):
         current = self.chapter_id or chapters[0].id
         self.tree.show_chapters(chapters, current)
         self.show_chapter(current)
-        self.engine_timer.start()
+        self._engine_update_soon()
 
     def reorder_chapters(self, ids: list[int]) -> None:
         if self.novel is not None:
             self._storage(lambda: self.library.reorder_chapters(self.novel.id, ids))
-            self.engine_timer.start()
+            self._engine_update_soon()
 
     def show_revisions(self) -> None:
         if self.chapter_id is None:
@@ -456,7 +462,7 @@ class MainWindow(QMainWindow):
             if chapter:
                 self.editor.set_chapter_text(chapter.text)
                 self._update_counts()
-                self.engine_timer.start()
+                self._engine_update_soon()
 
     # -- saving --------------------------------------------------------------------------------------------
     def _manuscript_changed(self) -> None:
@@ -490,7 +496,7 @@ class MainWindow(QMainWindow):
             self.save_failed = False
             self.statusBar().showMessage("Saved again.", 5000)
         if changed:
-            self.engine_timer.start()
+            self._engine_update_soon()
         return True
 
     def _storage(self, change):

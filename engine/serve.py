@@ -442,7 +442,10 @@ class EngineServer:
                 if doc.closed:
                     path.unlink(missing_ok=True)
                     return
-                if doc.tokens is tokens:  # not edited meanwhile
+                # Learned, unless an edit meanwhile changed this chunk or the text before it (the writer
+                # typing further on, the usual case, leaves it learned).
+                end = chunks[index][1]
+                if len(doc.tokens) >= end and torch.equal(doc.tokens[:end], tokens[:end]):
                     doc.chunks_absorbed = index + 1
                 doc.adapter_version += 1
                 doc.loss = loss

@@ -1,0 +1,93 @@
+"""Soak: 300 continue / accept / reject cycles with absorption running, against the real engine."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from app.main_window import MainWindow
+from app.settings import Settings
+from app.storage import Library
+from tests.conftest import SAMPLE_TEXT
+
+pytestmark = pytest.mark.slow
+CYCLES = 300
+ENGINE_GROWTH_MIB = 300  # the bounds docs/RELIABILITY.md states
+APP_GROWTH_MIB = 150
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def threads(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+def test_soak(qtbot, home_with_model_cache):
+    library = Library()
+    novel = library.create_novel("Persuasion", [("Opening", "Anne"), ("Chapter 1", SAMPLE_TEXT.read_text())])
+    window = MainWindow(library, Settings(threads=2, max_tokens=6))
+    qtbot.addWidget(window)
+    window.start_engine()
+    window.open_novel(novel.id)  # the short first chapter: prompts stay small, so cycles are quick
+    errors = []
+    window.client.event.connect(lambda e: errors.append(e) if e.get("type") == "error" else None)
+    # Warm: the torch side is loaded once the first chunk is absorbed; memory is measured from there on.
+    qtbot.waitUntil(lambda: window.panel.version.text() == "Adapter version 1", timeout=240_000)
+    engine = window.client.pid()
+    sessions = home_with_model_cache / "cache" / "sessions"
+    figures: dict = {"cycles": CYCLES}
+    accepted = absorbing = 0
+    for cycle in range(CYCLES):
+        cursor = window.editor.textCursor()
+        cursor.setPosition(0)
+        window.editor.setTextCursor(cursor)
+        window.continue_text()
+        qtbot.waitUntil(lambda: window.generation is None, timeout=60_000)
+        if cycle % 10 == 9:  # another alternative, then cycle back to the first
+            window.another_alternative()
+            qtbot.waitUntil(lambda: window.generation is None, timeout=60_000)
+            window.cycle_alternative(1)
+        absorbing += window.client.state == "absorbing" or any(
+            a.chunks_absorbed < a.chunks_total for a in window.client.session.documents.values()
+        )
+        if cycle % 2:
+            window.accept_suggestion()
+            accepted += 1
+        else:
+            window.reject_suggestion()
+        qtbot.wait(300)  # the writer reads; training gets the machine meanwhile
+        assert len(list(sessions.glob("*/*.gguf"))) <= 1
+        if cycle == 30:
+            figures.update(
+                engine_rss_mib_30=rss_mib(engine),
+                app_rss_mib_30=rss_mib(os.getpid()),
+                engine_threads_30=threads(engine),
+            )
+    qtbot.waitUntil(lambda: not window.client.session.pending, timeout=60_000)  # every request answered
+    figures.update(
+        engine_rss_mib_end=rss_mib(engine),
+        app_rss_mib_end=rss_mib(os.getpid()),
+        engine_threads_end=threads(engine),
+        accepted=accepted,
+        cycles_while_absorbing=absorbing,
+        errors=[e.get("code") for e in errors],
+        engine_restarts=len(window.client.restarts),
+        adapter_version=max(a.adapter_version for a in window.client.session.documents.values()),
+    )
+    print("SOAK", json.dumps(figures))
+    assert window.client.pid() == engine and not window.client.restarts
+    assert set(figures["errors"]) <= {"cancelled"}  # Ctrl+R cancels nothing here; no other error at all
+    assert figures["engine_rss_mib_end"] - figures["engine_rss_mib_30"] < ENGINE_GROWTH_MIB
+    assert figures["app_rss_mib_end"] - figures["app_rss_mib_30"] < APP_GROWTH_MIB
+    assert figures["engine_threads_end"] == figures["engine_threads_30"]
+    assert absorbing > CYCLES // 3  # absorption really was running during the cycles
+    window.close()
+    assert not list(sessions.glob("*/*.gguf"))
