@@ -36,6 +36,7 @@ from app.find_bar import FindBar
 from app.importing import ImportProblem, read_manuscript
 from app.settings import Settings, save_settings
 from app.storage import Chapter, Library, Novel, StorageError, join_chapters
+from app.suggestions import Suggestions
 from app.themes import apply_theme, resolve_theme
 
 log = logging.getLogger(__name__)
@@ -68,11 +69,6 @@ class MainWindow(QMainWindow):
         self.client = client or EngineClient(self)
         self.novel: Novel | None = None
         self.chapter_id: int | None = None
-        self.generation: str | None = None  # id of the continue/generate_chapter request streaming now
-        self.generation_seed = 0
-        self.generation_kind = "continue"
-        self.alternatives: list[str] = []
-        self.alternative_index = 0
         self.save_failed = False
         self.unsaved_since: float | None = None  # when the editor first held text the library lacks
         self.lock = None  # the LibraryLock, released when the window closes
@@ -91,6 +87,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.find_bar)
         self.setCentralWidget(center)
 
+        self.suggestions = Suggestions(self.editor, self.client, self)
         self.tree = ChapterTree()
         self.chapters_dock = self._dock("Chapters", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.panel = AbsorptionPanel()
@@ -159,8 +156,8 @@ class MainWindow(QMainWindow):
         self.addAction(self._extra_shortcut(self.continue_action, "Ctrl+Enter"))
         self.accept_action = self._action(ai, "Accept suggestion\tTab", self.accept_suggestion)
         self.reject_action = self._action(ai, "Reject suggestion\tEsc", self.reject_suggestion)
-        self.another_action = self._action(ai, "Another alternative", self.another_alternative, "Ctrl+R")
-        self.stop_action = self._action(ai, "Stop", self.stop_generation, "Ctrl+.")
+        self.another_action = self._action(ai, "Another alternative", self.suggestions.another, "Ctrl+R")
+        self.stop_action = self._action(ai, "Stop", self.suggestions.stop, "Ctrl+.")
         self.chapter_ai_action = self._action(
             ai, "New chapter with AI…", self.new_chapter_with_ai, "Ctrl+Shift+N"
         )
@@ -192,9 +189,9 @@ class MainWindow(QMainWindow):
         self.tree.rename_requested.connect(self.rename_chapter)
         self.tree.delete_requested.connect(self.delete_chapter)
         self.editor.manuscript_changed.connect(self._manuscript_changed)
-        self.editor.suggestion_accepted.connect(self._suggestion_accepted)
-        self.editor.suggestion_rejected.connect(self._suggestion_rejected)
-        self.editor.alternative_cycled.connect(self.cycle_alternative)
+        self.suggestions.changed.connect(self._update_ai_actions)
+        self.suggestions.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.suggestions.accepted.connect(self.save_now)  # manuscript text now: saved, then absorbed
         self.editor.cursorPositionChanged.connect(self._update_ai_actions)
         self.autosave_timer.timeout.connect(self.save_now)
         self.engine_timer.timeout.connect(self._send_update)
@@ -251,8 +248,6 @@ class MainWindow(QMainWindow):
             and event.get("doc") == engine_doc(self.novel.id)
         ):
             self.panel.show_absorption(self.client.session.documents.get(event["doc"]))
-        if event.get("id") is not None and event.get("id") == self.generation:
-            self._generation_event(event)
 
     def _engine_update_soon(self) -> None:
         """Send the engine the new text within ENGINE_UPDATE_MS of the first unsent change (not restarted by
@@ -532,130 +527,40 @@ class MainWindow(QMainWindow):
             and self.client.state not in ("stopped", "error", "restarting", "starting")
         )
         suggesting = self.editor.suggestion is not None
-        self.continue_action.setEnabled(ready and self.generation is None)
-        self.chapter_ai_action.setEnabled(ready and self.generation is None and not suggesting)
+        idle = self.suggestions.generation is None
+        self.continue_action.setEnabled(ready and idle)
+        self.chapter_ai_action.setEnabled(ready and idle and not suggesting)
         self.accept_action.setEnabled(suggesting)
         self.reject_action.setEnabled(suggesting)
         self.another_action.setEnabled(suggesting and ready)
-        self.stop_action.setEnabled(self.generation is not None)
+        self.stop_action.setEnabled(not idle)
 
-    def _sampling(self, seed: int) -> dict:
+    def _sampling(self) -> dict:
         return {
             "max_tokens": self.settings.max_tokens,
             "temperature": self.settings.temperature,
             "top_p": self.settings.top_p,
-            "seed": seed,
         }
 
     def continue_text(self) -> None:
         """Ctrl+Enter: the engine continues from the cursor; the text streams in as a suggestion."""
-        if self.novel is None or self.chapter_id is None or self.generation is not None:
+        if self.novel is None or self.chapter_id is None:
             return
-        if self.editor.suggestion is not None:
-            self.accept_suggestion()
-        self.alternatives, self.alternative_index = [], 0
-        self.generation_seed += 1
-        self.generation_kind = "continue"
-        self._request_suggestion()
-
-    def _request_suggestion(self) -> None:
-        self.editor.begin_suggestion()
-        doc = engine_doc(self.novel.id)
-        if self.generation_kind == "continue":
-            self.generation = self.client.send(
-                "continue",
-                doc=doc,
-                text=self.manuscript(upto_cursor=True),
-                **self._sampling(self.generation_seed),
-            )
-        else:
-            title, notes, length = self.chapter_request
-            self.generation = self.client.send(
-                "generate_chapter",
-                doc=doc,
-                title=title,
-                notes=notes,
-                **{**self._sampling(self.generation_seed), "max_tokens": length},
-            )
-        self._update_ai_actions()
-
-    def _generation_event(self, event: dict) -> None:
-        kind = event["type"]
-        if kind == "token":
-            self.editor.add_suggestion_text(event.get("text", ""))
-            return
-        if kind in ("done", "error"):
-            self.generation = None
-            if kind == "error" and event.get("code") not in ("cancelled",):
-                self.statusBar().showMessage(f"The suggestion failed: {event.get('message')}", 10000)
-            if self.editor.suggestion is not None:
-                text = self.editor.suggestion.text
-                if text:
-                    self.alternatives.append(text)
-                    self.alternative_index = len(self.alternatives) - 1
-                    self.statusBar().showMessage(
-                        f"Suggestion {self.alternative_index + 1} of {len(self.alternatives)} — Tab accepts, "
-                        "Esc rejects, Ctrl+R another, Alt+←/→ cycles",
-                        10000,
-                    )
-                elif not self.alternatives:
-                    self.editor.discard_suggestion()
-            self._update_ai_actions()
-
-    def stop_generation(self) -> None:
-        if self.generation is not None:
-            self.client.send("cancel", target=self.generation)
+        self.suggestions.accept()  # before the prompt is taken: an accepted suggestion is part of it
+        prompt = self.manuscript(upto_cursor=True)
+        self.suggestions.ask(
+            "continue", {"doc": engine_doc(self.novel.id), "text": prompt, **self._sampling()}
+        )
 
     def accept_suggestion(self) -> None:
-        if self.editor.suggestion is not None:
-            self.editor.accept_suggestion()
-            self._suggestion_accepted()
-
-    def _suggestion_accepted(self, *_) -> None:
-        self.stop_generation()
-        self.alternatives = []
-        self.save_now()  # accepted text is manuscript text: saved, and sent to the engine to absorb
-        self._update_ai_actions()
+        self.suggestions.accept()
 
     def reject_suggestion(self) -> None:
-        if self.editor.suggestion is not None:
-            self.editor.discard_suggestion()
-            self._suggestion_rejected()
-
-    def _suggestion_rejected(self) -> None:
-        self.stop_generation()
-        self.alternatives = []
-        self._update_ai_actions()
-
-    def another_alternative(self) -> None:
-        """Ctrl+R: keep this suggestion among the alternatives and ask for another."""
-        if self.editor.suggestion is None or self.novel is None:
-            return
-        if self.generation is not None:
-            self.stop_generation()
-            QTimer.singleShot(100, self.another_alternative)  # once the cancelled one has ended
-            return
-        position = self.editor.suggestion.start
-        self.editor.discard_suggestion()
-        cursor = self.editor.textCursor()
-        cursor.setPosition(position)
-        self.editor.setTextCursor(cursor)
-        self.generation_seed += 1
-        self.alternative_index = len(self.alternatives)
-        self._request_suggestion()
-
-    def cycle_alternative(self, step: int) -> None:
-        if self.generation is not None or len(self.alternatives) < 2 or self.editor.suggestion is None:
-            return
-        self.alternative_index = (self.alternative_index + step) % len(self.alternatives)
-        self.editor.replace_suggestion(self.alternatives[self.alternative_index])
-        self.statusBar().showMessage(
-            f"Suggestion {self.alternative_index + 1} of {len(self.alternatives)}", 5000
-        )
+        self.suggestions.reject()
 
     def new_chapter_with_ai(self, request: tuple[str, str, int] | None = None) -> None:
         """A dialog takes the title, notes and length; the chapter streams into a new chapter."""
-        if self.novel is None or self.generation is not None:
+        if self.novel is None or self.suggestions.generation is not None:
             return
         if request is None:
             default = f"Chapter {len(self.tree.chapter_ids()) + 1}"
@@ -669,11 +574,9 @@ class MainWindow(QMainWindow):
         if chapter is None:
             return
         self.client.update_document(engine_doc(self.novel.id))
-        self.chapter_request = request
-        self.generation_kind = "generate_chapter"
-        self.alternatives, self.alternative_index = [], 0
-        self.generation_seed += 1
-        self._request_suggestion()
+        title, notes, length = request
+        fields = {"doc": engine_doc(self.novel.id), "title": title, "notes": notes, **self._sampling()}
+        self.suggestions.ask("generate_chapter", {**fields, "max_tokens": length})
 
     # -- view ----------------------------------------------------------------------------------------------
     def toggle_fullscreen(self) -> None:

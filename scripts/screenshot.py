@@ -44,7 +44,7 @@ def main() -> int:
     window.settings.max_tokens = 60
     window.settings.temperature = 0.7
     window.continue_text()
-    wait(lambda: window.generation is None, 120)
+    wait(lambda: window.suggestions.generation is None, 120)
     wait(lambda: False, 1)
     out = ROOT / "docs" / "screenshot.png"
     window.grab().save(str(out))

@@ -39,11 +39,11 @@ def open_persuasion(w: MainWindow) -> None:
 
 def suggest(w: MainWindow, qtbot) -> str:
     w.continue_text()
-    assert w.generation is not None
+    assert w.suggestions.generation is not None
     qtbot.waitUntil(
         lambda: w.editor.suggestion is not None and bool(w.editor.suggestion.text), timeout=120_000
     )
-    qtbot.waitUntil(lambda: w.generation is None, timeout=120_000)
+    qtbot.waitUntil(lambda: w.suggestions.generation is None, timeout=120_000)
     return w.editor.suggestion.text
 
 
@@ -73,7 +73,7 @@ def test_absorb_continue_accept_reject_and_close(window, qtbot, home_with_model_
     window.new_chapter_with_ai(("Chapter 2", "Anne meets Captain Wentworth again.", 30))
     assert window.library.chapter(window.chapter_id).title == "Chapter 2"
     assert window.tree.chapter_ids()[-1] == window.chapter_id
-    qtbot.waitUntil(lambda: window.generation is None, timeout=120_000)
+    qtbot.waitUntil(lambda: window.suggestions.generation is None, timeout=120_000)
     written = window.editor.suggestion.text
     assert written.strip() and window.library.chapter(window.chapter_id).text == ""
     qtbot.keyClick(window.editor, "\t")

@@ -73,7 +73,7 @@ def test_kill_during_a_streaming_continuation_keeps_the_text_and_the_partial_sug
         timeout=120_000,
     )
     kill_engine_and_wait_for_the_new_one(window, qtbot)
-    assert window.generation is None  # the request ended (engine_died) instead of hanging
+    assert window.suggestions.generation is None  # the request ended (engine_died) instead of hanging
     assert window.editor.manuscript_text() == text  # the suggestion is still only a suggestion
     window.reject_suggestion()
     assert window.editor.document_text() == text
@@ -97,7 +97,7 @@ def test_model_file_deleted_or_truncated_while_the_engine_runs(qtbot, home_with_
         f.truncate(1000)
     window.settings.max_tokens = 20
     window.continue_text()
-    qtbot.waitUntil(lambda: window.generation is None, timeout=120_000)
+    qtbot.waitUntil(lambda: window.suggestions.generation is None, timeout=120_000)
     if window.client.pid():  # it survived the truncation: the next start must read the bad file
         os.kill(window.client.pid(), signal.SIGKILL)
     qtbot.waitUntil(lambda: window.client.state == "error", timeout=120_000)

@@ -110,10 +110,10 @@ def test_tab_accepts_the_suggestion_into_the_chapter_and_the_library(window, qtb
 def test_alternatives_cycle(window):
     window.editor.begin_suggestion()
     window.editor.add_suggestion_text(" One way.")
-    window.alternatives = [" One way.", " Another way."]
-    window.cycle_alternative(1)
+    window.suggestions.alternatives = [" One way.", " Another way."]
+    window.suggestions.cycle(1)
     assert window.editor.document_text().endswith("Another way.")
-    window.cycle_alternative(1)
+    window.suggestions.cycle(1)
     assert window.editor.document_text() == "Emma Woodhouse, handsome. One way."
 
 

@@ -78,7 +78,7 @@ def test_a_session_opens_no_socket_keeps_files_private_and_leaves_no_manuscript_
     qtbot.waitUntil(lambda: "learned 1 of" in window.panel.summary.text(), timeout=240_000)
     window.editor.moveCursor(window.editor.textCursor().MoveOperation.End)
     window.continue_text()
-    qtbot.waitUntil(lambda: window.generation is None, timeout=120_000)
+    qtbot.waitUntil(lambda: window.suggestions.generation is None, timeout=120_000)
 
     engine = window.client.pid()
     inet = inet_socket_inodes()

@@ -50,11 +50,11 @@ def test_soak(qtbot, home_with_model_cache):
         cursor.setPosition(0)
         window.editor.setTextCursor(cursor)
         window.continue_text()
-        qtbot.waitUntil(lambda: window.generation is None, timeout=60_000)
+        qtbot.waitUntil(lambda: window.suggestions.generation is None, timeout=60_000)
         if cycle % 10 == 9:  # another alternative, then cycle back to the first
-            window.another_alternative()
-            qtbot.waitUntil(lambda: window.generation is None, timeout=60_000)
-            window.cycle_alternative(1)
+            window.suggestions.another()
+            qtbot.waitUntil(lambda: window.suggestions.generation is None, timeout=60_000)
+            window.suggestions.cycle(1)
         absorbing += window.client.state == "absorbing" or any(
             a.chunks_absorbed < a.chunks_total for a in window.client.session.documents.values()
         )
