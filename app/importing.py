@@ -22,12 +22,13 @@ def decode_manuscript(data: bytes) -> str:
     """Text of a manuscript file: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
-    sample = data[:65536]
-    if sample.count(b"\x00") > len(sample) // 1000 + 1:  # a stray NUL in prose is not a binary file
-        raise ImportProblem("This looks like a binary file, not text. Longform imports .txt and .md files.")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")  # valid UTF-8 is text, even with a stray NUL in it
     except UnicodeDecodeError:
+        if b"\x00" in data[:65536]:
+            raise ImportProblem(
+                "This looks like a binary file, not text. Longform imports .txt and .md files."
+            ) from None
         # Older word processors wrote Windows-1252; every byte but five decodes, and those are replaced.
         text = data.decode("cp1252", errors="replace")
     return text.replace("\r\n", "\n").replace("\r", "\n")
