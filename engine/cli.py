@@ -86,6 +86,18 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--long-window", type=int, help="also score with the base model at this window")
     e.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
+    rc = sub.add_parser(
+        "recall", help="do continuations after absorbing FILE use its own names? base vs Temp-LoRA"
+    )
+    _add_model_options(rc)
+    rc.add_argument("--max-tokens", type=int, default=32768, help="absorb the first N tokens (default 32768)")
+    rc.add_argument(
+        "--probes", type=int, default=4, help="points where continuations are sampled (default 4)"
+    )
+    rc.add_argument("--samples", type=int, default=3, help="continuations per point and model (default 3)")
+    rc.add_argument("--gen-tokens", type=int, default=120, help="tokens per continuation (default 120)")
+    rc.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
     s = sub.add_parser("serve", help="serve the desktop app: JSON lines on stdin/stdout (docs/PROTOCOL.md)")
     s.add_argument("--model", default="default")
     s.add_argument("--threads", type=int)
@@ -272,6 +284,32 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_recall(args: argparse.Namespace) -> int:
+    """Report the recall measure (engine/recall.py)."""
+    from engine.recall import measure_recall
+    from engine.runtime import LoadedModel
+
+    text = read_manuscript(args.file)
+    model = LoadedModel(args.model, config_from_args(args), threads=args.threads)
+    try:
+        tokens = model.tokens(text)[: args.max_tokens]
+        if len(tokens) < 2 * model.config.chunk_tokens:
+            raise UserError(f"{args.file} is too short for the recall measure ({len(tokens)} tokens)")
+        result = measure_recall(model, tokens, args.probes, args.samples, args.gen_tokens)
+    finally:
+        model.close()
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for name in ("base", "temp_lora"):
+            r = result[name]
+            print(
+                f"{name:>9}: {r['generated_names']} names generated, {r['book_name_share']} of them the "
+                f"book's, {r['recalled_names']} recalled from beyond the window"
+            )
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the protocol until shutdown or end of input."""
     from engine.serve import run_server
@@ -301,6 +339,7 @@ COMMANDS = {
     "bench": cmd_bench,
     "check-export": cmd_check_export,
     "serve": cmd_serve,
+    "recall": cmd_recall,
 }
 
 
