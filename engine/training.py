@@ -178,7 +178,9 @@ class TempLoraTrainer:
         """
         adapter = self.adapters[name]
         losses = []
-        for _ in range(adapter.config.epochs):
+        config = adapter.config
+        early = config.early_epochs and adapter.chunks_trained < config.early_chunks
+        for _ in range(config.early_epochs if early else config.epochs):
             if between_steps is not None:
                 between_steps()  # where generation requests get the CPU
             losses.append(self.train_step(name, context, chunk))

@@ -96,3 +96,17 @@ def test_a_continuation_longer_than_the_window_keeps_going(loaded_model, sample_
     pieces = list(gen.stream(sample_text, 600, Sampling(seed=3, temperature=1.0)))  # window is 512
     tokens = gen.tokenize("".join(pieces))
     assert len(tokens) > 520
+
+
+@pytest.mark.slow
+def test_early_chunks_get_their_own_number_of_steps(loaded_model, sample_text):
+    trainer = loaded_model.trainer
+    tokens = loaded_model.tokens(sample_text)[:768]
+    adapter = trainer.add_adapter(
+        "early", loaded_model.config.replace(early_chunks=1, early_epochs=3, epochs=1)
+    )
+    try:
+        absorb(trainer, "early", tokens)  # three 256-token chunks: 3 steps, then 1, then 1
+        assert adapter.steps == 5 and adapter.chunks_trained == 3
+    finally:
+        trainer.remove_adapter("early")
