@@ -88,9 +88,14 @@ class AbsorptionPanel(QWidget):
             self.plot.set_losses([])
             return
         percent = round(100 * progress.fraction)
-        self.summary.setText(
-            f"The model has learned {progress.chunks_absorbed} of {progress.chunks_total} chunks ({percent}%)"
-        )
+        if progress.chunks_total == 0:
+            self.summary.setText(
+                "Nothing to learn yet: the model learns the novel in chunks of about 750 words, each one "
+                "as soon as it is written."
+            )
+        else:
+            learned = f"{progress.chunks_absorbed} of {progress.chunks_total} chunks"
+            self.summary.setText(f"The model has learned {learned} ({percent}%)")
         self.bar.setMaximum(max(1, progress.chunks_total))
         self.bar.setValue(progress.chunks_absorbed)
         done = progress.chunks_absorbed >= progress.chunks_total
