@@ -69,7 +69,8 @@ def generated_names(text: str) -> list[str]:
     names = []
     for m in re.finditer(r"[A-Z][a-z]+", text):
         before = text[: m.start()].rstrip(" \"'“‘(")
-        if not before or before[-1] in ".!?\n:;—" or m.group() in NOT_NAMES:
+        after_title = re.search(r"\b(?:Mr|Mrs|Ms|Dr|St|Capt|Col)\.$", before)  # "Mrs. Allen"
+        if not before or (before[-1] in ".!?\n:;—" and not after_title) or m.group() in NOT_NAMES:
             continue
         names.append(m.group())
     return names

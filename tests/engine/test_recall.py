@@ -13,8 +13,8 @@ def test_book_names_are_capitalised_words_never_seen_in_lower_case():
 
 
 def test_generated_names_skip_sentence_starts_and_titles():
-    text = 'She saw Henry at Bath. "Henry," said Mrs Allen, and Catherine smiled.'
-    assert generated_names(text) == ["Henry", "Bath", "Allen", "Catherine"]
+    text = 'She saw Henry at Bath. "Henry," said Mrs Allen, and Catherine smiled at Mrs. Thorpe.'
+    assert generated_names(text) == ["Henry", "Bath", "Allen", "Catherine", "Thorpe"]
 
 
 @pytest.mark.slow
