@@ -1,4 +1,4 @@
-"""Temp-LoRA training speed on a CUDA GPU, with a randomly initialised llama-shaped model of about 1B parameters.
+"""Temp-LoRA training speed on a CUDA GPU, with a random llama-shaped model of about 1B parameters.
 
 No model weights can reach the GPU machine, so the base model is random (speed does not depend on the
 weights). It runs the engine's own trainer (engine/training.py: bf16 base, MLP LoRA r 16, the default
@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
+import torch
 
-from engine.config import TempLoraConfig  # noqa: E402
-from engine.training import TempLoraTrainer  # noqa: E402
+from engine.config import TempLoraConfig
+from engine.training import TempLoraTrainer
 
 
 def matmul_peak_tflops(n: int = 8192, repeats: int = 10) -> float:
@@ -38,12 +38,17 @@ def matmul_peak_tflops(n: int = 8192, repeats: int = 10) -> float:
 
 
 def random_llama(layers: int):
-    """A TinyLlama-shaped model (hidden 2048, MLP 5632, 32 heads / 4 KV heads): 1.1B parameters at 22 layers."""
+    """A TinyLlama-shaped model (hidden 2048, MLP 5632, 32 / 4 KV heads): 1.1B parameters at 22 layers."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
     config = LlamaConfig(
-        vocab_size=32000, hidden_size=2048, intermediate_size=5632, num_hidden_layers=layers,
-        num_attention_heads=32, num_key_value_heads=4, max_position_embeddings=4096,
+        vocab_size=32000,
+        hidden_size=2048,
+        intermediate_size=5632,
+        num_hidden_layers=layers,
+        num_attention_heads=32,
+        num_key_value_heads=4,
+        max_position_embeddings=4096,
     )
     torch.manual_seed(0)
     with torch.device("cuda"):

@@ -1,4 +1,4 @@
-"""Plot perplexity against position in the book from `longform-engine eval --json` results (PNG, drawn with Qt).
+"""Plot perplexity against position in the book from a `longform-engine eval --json` result (PNG, via Qt).
 
     python scripts/plot_eval.py out/eval/northangerabbey-whole.json -o docs/perplexity.png
 
@@ -17,12 +17,14 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QPointF, QRectF, Qt  # noqa: E402
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter, QPainterPath, QPen  # noqa: E402
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter, QPainterPath, QPen
 
-CURVES = [("base_ppl", "base, window {window}", "#8a8f99", Qt.PenStyle.SolidLine),
-          ("long_window_ppl", "base, window {long_window}", "#d08a2c", Qt.PenStyle.DashLine),
-          ("temp_lora_ppl", "Temp-LoRA, window {window}", "#3d6bd0", Qt.PenStyle.SolidLine)]
+CURVES = [
+    ("base_ppl", "base, window {window}", "#8a8f99", Qt.PenStyle.SolidLine),
+    ("long_window_ppl", "base, window {long_window}", "#d08a2c", Qt.PenStyle.DashLine),
+    ("temp_lora_ppl", "Temp-LoRA, window {window}", "#3d6bd0", Qt.PenStyle.SolidLine),
+]
 
 
 def smoothed(chunks: list[dict], key: str, span: int = 8) -> list[tuple[float, float]]:
@@ -47,8 +49,10 @@ def plot(result: dict, title: str, out: Path) -> None:
     font = QFont("DejaVu Sans", 11)
     p.setFont(font)
     area = QRectF(80, 50, 980, 430)
-    curves = [(key, label.format(**result), color, style, smoothed(chunks, key))
-              for key, label, color, style in CURVES]
+    curves = [
+        (key, label.format(**result), color, style, smoothed(chunks, key))
+        for key, label, color, style in CURVES
+    ]
     curves = [c for c in curves if c[4]]
     xs = [x for *_, pts in curves for x, _ in pts]
     ys = [y for *_, pts in curves for _, y in pts]
@@ -56,8 +60,10 @@ def plot(result: dict, title: str, out: Path) -> None:
     y0, y1 = math.floor(min(ys)) - 1, math.ceil(max(ys)) + 1
 
     def at(x: float, y: float) -> QPointF:
-        return QPointF(area.left() + area.width() * (x - x0) / (x1 - x0),
-                       area.bottom() - area.height() * (y - y0) / (y1 - y0))
+        return QPointF(
+            area.left() + area.width() * (x - x0) / (x1 - x0),
+            area.bottom() - area.height() * (y - y0) / (y1 - y0),
+        )
 
     p.setPen(QPen(QColor("#bbbbbb"), 1))
     p.drawRect(area)
@@ -70,10 +76,16 @@ def plot(result: dict, title: str, out: Path) -> None:
     step_x = 16384 if x1 > 65536 else 4096
     for x in range(0, int(x1) + 1, step_x):
         p.setPen(QColor("#333333"))
-        p.drawText(QRectF(at(x, y0).x() - 40, area.bottom() + 6, 80, 20), Qt.AlignmentFlag.AlignCenter,
-                   f"{x // 1024}k")
-    p.drawText(QRectF(area.left(), area.bottom() + 26, area.width(), 20), Qt.AlignmentFlag.AlignCenter,
-               "position in the book (tokens)")
+        p.drawText(
+            QRectF(at(x, y0).x() - 40, area.bottom() + 6, 80, 20),
+            Qt.AlignmentFlag.AlignCenter,
+            f"{x // 1024}k",
+        )
+    p.drawText(
+        QRectF(area.left(), area.bottom() + 26, area.width(), 20),
+        Qt.AlignmentFlag.AlignCenter,
+        "position in the book (tokens)",
+    )
     p.save()
     p.translate(22, area.center().y())
     p.rotate(-90)
@@ -93,8 +105,11 @@ def plot(result: dict, title: str, out: Path) -> None:
         p.drawText(QPointF(area.right() - 205, legend_y + 5), label)
     p.setFont(QFont("DejaVu Sans", 13, QFont.Weight.Bold))
     ratio = result["temp_lora_ppl"] / result["base_ppl"]
-    p.drawText(QRectF(area.left(), 12, area.width(), 28), Qt.AlignmentFlag.AlignLeft,
-               f"{title}: {result['tokens']:,} tokens — Temp-LoRA / base perplexity {ratio:.3f}")
+    p.drawText(
+        QRectF(area.left(), 12, area.width(), 28),
+        Qt.AlignmentFlag.AlignLeft,
+        f"{title}: {result['tokens']:,} tokens — Temp-LoRA / base perplexity {ratio:.3f}",
+    )
     p.end()
     out.parent.mkdir(parents=True, exist_ok=True)
     if not image.save(str(out)):
