@@ -23,7 +23,7 @@ class TempLoraConfig:
     context_tokens: int = 512  # L_T: earlier tokens fed before a chunk, with no loss on them
     epochs: int = 2  # E: optimiser steps per chunk
     early_chunks: int = 0  # the first this many chunks of a document get `early_epochs` steps instead of E
-    early_epochs: int = 0  # (0: no difference): an adapter that knows nothing yet learns the opening harder
+    early_epochs: int = 0  # 0: off. 4 steps on 4 chunks hurt Emma's opening (0.930 vs 0.915): over-fitting
     replay_chunks: int = 0  # after a chunk, one more step on each of this many random earlier chunks
     rank: int = 16  # LoRA r
     alpha: float = 32.0  # LoRA alpha (llama.cpp scales by alpha / r, as PEFT does)
