@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.chapter_id: int | None = None
         self.save_failed = False
         self.unsaved_since: float | None = None  # when the editor first held text the library lacks
+        self._other_words: tuple[tuple, int] | None = None  # (novel, chapter, chapter count) -> their words
         self.lock = None  # the LibraryLock, released when the window closes
         self.notices: list[QMessageBox] = []
         self.setWindowTitle("Longform")
@@ -512,9 +513,13 @@ class MainWindow(QMainWindow):
             self.words_label.setText("")
             return
         chapter_words = self.editor.word_count()
-        others = sum(
-            len(c.text.split()) for c in self.library.chapters(self.novel.id) if c.id != self.chapter_id
-        )
+        # The other chapters only change when the chapter, the novel or the set of chapters does: counted
+        # then, not on every keystroke.
+        key = (self.novel.id, self.chapter_id, len(self.tree.chapter_ids()))
+        if self._other_words is None or self._other_words[0] != key:
+            chapters = self.library.chapters(self.novel.id)
+            self._other_words = (key, sum(len(c.text.split()) for c in chapters if c.id != self.chapter_id))
+        others = self._other_words[1]
         self.words_label.setText(
             f"Chapter: {chapter_words:,} words   Novel: {others + chapter_words:,} words"
         )
@@ -650,6 +655,7 @@ class MainWindow(QMainWindow):
             self.library = Library(path)
             return False
         self.library = Library(path)
+        self._other_words = None  # every chapter may differ now
         novels = self.library.novels()
         if novels:
             self.open_novel(novels[0].id)
