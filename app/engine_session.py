@@ -106,8 +106,6 @@ class EngineSession:
                 progress = self.documents.setdefault(event["doc"], Absorption(event["doc"]))
                 progress.chunks_total = int(event.get("chunks_total") or 0)
                 progress.stamps.append((time.monotonic(), progress.chunks_absorbed))
-            if request_kind == "update_document" and kind == "done":
-                pass  # the next absorption event carries the new totals
 
     def forget(self, doc: str) -> None:
         self.documents.pop(doc, None)

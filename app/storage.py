@@ -6,6 +6,7 @@ are numbered migrations (MIGRATIONS); a database from any earlier version is bro
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -115,12 +116,18 @@ class Library:
     def close(self) -> None:
         self.db.close()
 
-    def _write(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+    @contextlib.contextmanager
+    def _atomic(self):
+        """One transaction; a SQLite failure becomes a StorageError that says what to do."""
         try:
             with self.db.conn:
-                return self.db.execute(sql, params)
+                yield
         except sqlite3.Error as e:
             raise _explain(e) from None
+
+    def _write(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        with self._atomic():
+            return self.db.execute(sql, params)
 
     # -- novels --------------------------------------------------------------------------------------------
     def novels(self) -> list[Novel]:
@@ -135,19 +142,16 @@ class Library:
     def create_novel(self, title: str, chapters: list[tuple[str, str]] | None = None) -> Novel:
         """A new novel, with its chapters ((title, text) pairs) when it comes from an import."""
         now = time.time()
-        try:
-            with self.db.conn:
-                cur = self.db.execute(
-                    "INSERT INTO novels (title, created, updated) VALUES (?, ?, ?)", (title, now, now)
+        with self._atomic():
+            cur = self.db.execute(
+                "INSERT INTO novels (title, created, updated) VALUES (?, ?, ?)", (title, now, now)
+            )
+            novel_id = cur.lastrowid
+            for position, (chapter_title, text) in enumerate(chapters or [("Chapter 1", "")]):
+                self.db.execute(
+                    _INSERT_CHAPTER,
+                    (novel_id, position, chapter_title, text, now),
                 )
-                novel_id = cur.lastrowid
-                for position, (chapter_title, text) in enumerate(chapters or [("Chapter 1", "")]):
-                    self.db.execute(
-                        _INSERT_CHAPTER,
-                        (novel_id, position, chapter_title, text, now),
-                    )
-        except sqlite3.Error as e:
-            raise _explain(e) from None
         return Novel(novel_id, title)
 
     def rename_novel(self, novel_id: int, title: str) -> None:
@@ -155,16 +159,13 @@ class Library:
 
     def delete_novel(self, novel_id: int) -> None:
         """Delete a novel with its chapters and revisions."""
-        try:
-            with self.db.conn:
-                self.db.execute(
-                    "DELETE FROM revisions WHERE chapter_id IN (SELECT id FROM chapters WHERE novel_id = ?)",
-                    [novel_id],
-                )
-                self.db.execute("DELETE FROM chapters WHERE novel_id = ?", [novel_id])
-                self.db.execute("DELETE FROM novels WHERE id = ?", [novel_id])
-        except sqlite3.Error as e:
-            raise _explain(e) from None
+        with self._atomic():
+            self.db.execute(
+                "DELETE FROM revisions WHERE chapter_id IN (SELECT id FROM chapters WHERE novel_id = ?)",
+                [novel_id],
+            )
+            self.db.execute("DELETE FROM chapters WHERE novel_id = ?", [novel_id])
+            self.db.execute("DELETE FROM novels WHERE id = ?", [novel_id])
 
     # -- chapters ------------------------------------------------------------------------------------------
     def chapters(self, novel_id: int) -> list[Chapter]:
@@ -187,19 +188,16 @@ class Library:
         ids = [c.id for c in self.chapters(novel_id)]
         position = ids.index(after) + 1 if after in ids else len(ids)
         now = time.time()
-        try:
-            with self.db.conn:
-                self.db.execute(
-                    "UPDATE chapters SET position = position + 1 WHERE novel_id = ? AND position >= ?",
-                    (novel_id, position),
-                )
-                cur = self.db.execute(
-                    _INSERT_CHAPTER,
-                    (novel_id, position, title, text, now),
-                )
-                self._touch(novel_id, now)
-        except sqlite3.Error as e:
-            raise _explain(e) from None
+        with self._atomic():
+            self.db.execute(
+                "UPDATE chapters SET position = position + 1 WHERE novel_id = ? AND position >= ?",
+                (novel_id, position),
+            )
+            cur = self.db.execute(
+                _INSERT_CHAPTER,
+                (novel_id, position, title, text, now),
+            )
+            self._touch(novel_id, now)
         return self.chapter(cur.lastrowid)
 
     def rename_chapter(self, chapter_id: int, title: str) -> None:
@@ -209,28 +207,22 @@ class Library:
         """Put the novel's chapters in the order given (every chapter id exactly once)."""
         if sorted(chapter_ids) != sorted(c.id for c in self.chapters(novel_id)):
             raise ValueError("the new order must name every chapter of the novel once")
-        try:
-            with self.db.conn:
-                for position, chapter_id in enumerate(chapter_ids):
-                    self.db.execute("UPDATE chapters SET position = ? WHERE id = ?", (position, chapter_id))
-        except sqlite3.Error as e:
-            raise _explain(e) from None
+        with self._atomic():
+            for position, chapter_id in enumerate(chapter_ids):
+                self.db.execute("UPDATE chapters SET position = ? WHERE id = ?", (position, chapter_id))
 
     def delete_chapter(self, chapter_id: int) -> None:
         """Delete a chapter and its revisions; the others keep their order."""
         chapter = self.chapter(chapter_id)
         if chapter is None:
             return
-        try:
-            with self.db.conn:
-                self.db.execute("DELETE FROM revisions WHERE chapter_id = ?", [chapter_id])
-                self.db.execute("DELETE FROM chapters WHERE id = ?", [chapter_id])
-                self.db.execute(
-                    "UPDATE chapters SET position = position - 1 WHERE novel_id = ? AND position > ?",
-                    (chapter.novel_id, chapter.position),
-                )
-        except sqlite3.Error as e:
-            raise _explain(e) from None
+        with self._atomic():
+            self.db.execute("DELETE FROM revisions WHERE chapter_id = ?", [chapter_id])
+            self.db.execute("DELETE FROM chapters WHERE id = ?", [chapter_id])
+            self.db.execute(
+                "UPDATE chapters SET position = position - 1 WHERE novel_id = ? AND position > ?",
+                (chapter.novel_id, chapter.position),
+            )
 
     def save_text(self, chapter_id: int, text: str, keep_revision: bool = False) -> bool:
         """Save a chapter's text (autosave); returns whether it changed.
@@ -245,21 +237,14 @@ class Library:
         newest = self.db.execute(
             "SELECT MAX(created) FROM revisions WHERE chapter_id = ?", [chapter_id]
         ).fetchone()[0]
-        try:
-            with self.db.conn:
-                if chapter.text and (
-                    keep_revision or newest is None or now - newest > REVISION_EVERY_SECONDS
-                ):
-                    self.db.execute(
-                        "INSERT INTO revisions (chapter_id, text, created) VALUES (?, ?, ?)",
-                        (chapter_id, chapter.text, now),
-                    )
+        with self._atomic():
+            if chapter.text and (keep_revision or newest is None or now - newest > REVISION_EVERY_SECONDS):
                 self.db.execute(
-                    "UPDATE chapters SET text = ?, updated = ? WHERE id = ?", (text, now, chapter_id)
+                    "INSERT INTO revisions (chapter_id, text, created) VALUES (?, ?, ?)",
+                    (chapter_id, chapter.text, now),
                 )
-                self._touch(chapter.novel_id, now)
-        except sqlite3.Error as e:
-            raise _explain(e) from None
+            self.db.execute("UPDATE chapters SET text = ?, updated = ? WHERE id = ?", (text, now, chapter_id))
+            self._touch(chapter.novel_id, now)
         return True
 
     def _touch(self, novel_id: int, now: float) -> None:
