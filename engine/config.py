@@ -19,9 +19,11 @@ MLP = ("gate_proj", "up_proj", "down_proj")
 class TempLoraConfig:
     """How the temporary adapter is trained and how text is generated."""
 
-    chunk_tokens: int = 1024  # Δ: tokens per training chunk
+    # Δ 256 with one step a chunk learns a book's opening faster than Δ 1024 with two, at the same cost per
+    # manuscript token: the adapter is updated four times as often, as in dynamic evaluation.
+    chunk_tokens: int = 256  # Δ: tokens per training chunk
     context_tokens: int = 512  # L_T: earlier tokens fed before a chunk, with no loss on them
-    epochs: int = 2  # E: optimiser steps per chunk
+    epochs: int = 1  # E: optimiser steps per chunk
     early_chunks: int = 0  # the first this many chunks of a document get `early_epochs` steps instead of E
     early_epochs: int = 0  # 0: off. 4 steps on 4 chunks hurt Emma's opening (0.930 vs 0.915): over-fitting
     replay_chunks: int = 0  # after a chunk, one more step on each of this many random earlier chunks
@@ -29,6 +31,7 @@ class TempLoraConfig:
     alpha: float = 32.0  # LoRA alpha (llama.cpp scales by alpha / r, as PEFT does)
     dropout: float = 0.0
     lr: float = 1e-3  # AdamW, constant: the first chunk is learned at full rate (no warm-up from 0)
+    lr_b_ratio: float = 1.0  # LoRA+ (arXiv 2402.12354): B's learning rate is lr × this; A's is lr
     weight_decay: float = 0.0
     beta1: float = 0.9  # AdamW momentum: how much earlier chunks' gradients steer the next steps
     beta2: float = 0.999  # AdamW second-moment decay
@@ -45,8 +48,8 @@ class TempLoraConfig:
                 raise ValueError(f"{name} must be at least 1")
         if min(self.context_tokens, self.replay_chunks, self.early_chunks, self.early_epochs) < 0:
             raise ValueError("context_tokens, replay_chunks, early_chunks and early_epochs must be 0 or more")
-        if not self.lr > 0:
-            raise ValueError("lr must be positive")
+        if not (self.lr > 0 and self.lr_b_ratio > 0):
+            raise ValueError("lr and lr_b_ratio must be positive")
 
     def to_dict(self) -> dict:
         """Plain values, for JSON reports."""

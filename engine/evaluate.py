@@ -4,11 +4,13 @@ For every Δ-token chunk, in order:
 1. base model at window W scores the chunk;
 2. base + Temp-LoRA at window W scores the same tokens with the same context (the adapter as trained on
    every earlier chunk: test-then-train);
-3. optionally, the base model at a long window W2;
+3. optionally, the base model and base + Temp-LoRA at a long window W2 (the same adapter), on every chunk
+   or on every Nth one (`long_every`: a W2 pass costs several W passes, and per chunk);
 4. only then is the adapter trained on the chunk.
-How a chunk is scored within a window: see `TempLoraTrainer.window_nll` (segments of W/2 tokens, each token
-predicted from W/2 to W-1 earlier tokens). Perplexity is exp(total NLL / total scored tokens), overall and
-per chunk; the official code averaged per-chunk perplexities, which is not comparable.
+How a chunk is scored within a window: see `TempLoraTrainer.window_nll` (segments of s = min(W/2, Δ)
+tokens, each token predicted from W - s to W - 1 earlier tokens). Perplexity is exp(total NLL / total
+scored tokens), overall and per chunk; the official code averaged per-chunk perplexities, which is not
+comparable.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class ChunkScores:
     base: Score
     temp_lora: Score
     long_window: Score | None
+    long_window_temp_lora: Score | None
     train_seconds: float
 
     def to_dict(self) -> dict:
@@ -61,6 +64,9 @@ class ChunkScores:
             "base_ppl": self.base.perplexity,
             "temp_lora_ppl": self.temp_lora.perplexity,
             "long_window_ppl": self.long_window.perplexity if self.long_window else None,
+            "long_window_temp_lora_ppl": (
+                self.long_window_temp_lora.perplexity if self.long_window_temp_lora else None
+            ),
             "train_seconds": round(self.train_seconds, 3),
         }
 
@@ -74,11 +80,12 @@ class EvalReport:
     chunks: list[ChunkScores] = field(default_factory=list)
     seconds: float = 0.0
 
-    def total(self, which: str) -> Score:
+    def total(self, which: str, long_window_chunks_only: bool = False) -> Score:
+        """Summed score of every chunk (or only of those also scored at the long window)."""
         score = Score()
         for c in self.chunks:
             s = getattr(c, which)
-            if s is not None:
+            if s is not None and (c.long_window is not None or not long_window_chunks_only):
                 score.add(s.nll, s.tokens)
         return score
 
@@ -94,6 +101,7 @@ def evaluate(
     trainer: TempLoraTrainer,
     tokens: torch.Tensor,
     long_window: int | None = None,
+    long_every: int = 1,
     on_chunk: Callable[[ChunkScores, int], None] | None = None,
 ) -> EvalReport:
     """Run the protocol over `tokens` with a fresh adapter."""
@@ -109,12 +117,17 @@ def evaluate(
                 temp_lora = Score(base.nll, base.tokens)  # untrained adapter: B = 0, the base model exactly
             else:
                 temp_lora = Score(*trainer.window_nll(tokens, start, end, config.window, adapter=ADAPTER))
-            long = None
-            if long_window:
+            long = long_temp_lora = None
+            if long_window and index % long_every == 0:
                 long = Score(*trainer.window_nll(tokens, start, end, long_window, adapter=None))
+                long_temp_lora = Score(long.nll, long.tokens)
+                if index > 0:
+                    long_temp_lora = Score(*trainer.window_nll(tokens, start, end, long_window, ADAPTER))
             t = time.perf_counter()
             learn_chunk(trainer, ADAPTER, tokens, chunks, index)
-            scores = ChunkScores(index, start, end, base, temp_lora, long, time.perf_counter() - t)
+            scores = ChunkScores(
+                index, start, end, base, temp_lora, long, long_temp_lora, time.perf_counter() - t
+            )
             report.chunks.append(scores)
             if on_chunk is not None:
                 on_chunk(scores, len(chunks))

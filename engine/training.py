@@ -90,12 +90,19 @@ class TempLoraTrainer:
             self.peft = get_peft_model(self.causal_lm, lora, adapter_name=peft_name)
         else:
             self.peft.add_adapter(peft_name, lora)
-        params = self._adapter_parameters(peft_name)
-        for p in params:
-            p.data = p.data.float()  # master weights in fp32 even when the base is bf16
-            p.requires_grad_(True)
+        groups = {"lora_A": [], "lora_B": []}
+        for n, p in self.peft.named_parameters():
+            if f".{peft_name}." in n and "lora_" in n:
+                p.data = p.data.float()  # master weights in fp32 even when the base is bf16
+                p.requires_grad_(True)
+                groups["lora_B" if "lora_B" in n else "lora_A"].append(p)
         optimizer = torch.optim.AdamW(
-            params, lr=config.lr, weight_decay=config.weight_decay, betas=(config.beta1, config.beta2)
+            [
+                {"params": groups["lora_A"], "lr": config.lr},
+                {"params": groups["lora_B"], "lr": config.lr * config.lr_b_ratio},
+            ],
+            weight_decay=config.weight_decay,
+            betas=(config.beta1, config.beta2),
         )
         self.adapters[name] = DocumentAdapter(name, peft_name, config, optimizer)
         return self.adapters[name]
@@ -193,7 +200,8 @@ class TempLoraTrainer:
 
         The span is cut into segments of `min(window // 2, end - start)` tokens; each segment is fed with the
         tokens before it, so the whole input is at most `window` tokens. Every scored token is thus
-        predicted from between window/2 and window - 1 earlier tokens (fewer at the start of the book).
+        predicted from between window - segment and window - 1 earlier tokens (fewer at the start of the
+        book).
         Token 0 of the book has nothing to be predicted from and is not scored.
         """
         stride = max(1, min(window // 2, end - start))

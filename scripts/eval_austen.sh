@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The figures of docs/BENCHMARKS.md: `longform-engine eval` with the defaults on the first 16,384 tokens of
-# each Austen novel, and on one whole novel. JSON reports go to out/eval/; then
+# each Austen novel, and on one whole novel (also scored at window 4096, base and Temp-LoRA, on every 8th
+# chunk: the paper's comparison). JSON reports go to out/eval/; then
 #   python scripts/summarize_eval.py out/eval/*.json
-# prints the tables. Run it alone on the machine (about 15 min for the six openings, 12 for Northanger Abbey).
+#   python scripts/plot_eval.py out/eval/northangerabbey-whole.json -o docs/perplexity-whole.png
+#   python scripts/plot_eval.py out/eval/northangerabbey-whole.json --windows -o docs/perplexity.png
+# print the tables and draw the plots. Run it alone on the machine (about 15 min for the six openings, about
+# 25 for Northanger Abbey on 2 cores).
 set -euo pipefail
 corpus="${CORPUS:-../shared/corpus/austen}"
 mkdir -p out/eval
@@ -10,5 +14,6 @@ for book in emma mansfieldpark northangerabbey persuasion prideprejudice sensese
   longform-engine eval "$corpus/$book.txt" --max-tokens 16384 --json "$@" > "out/eval/$book-16k.json"
 done
 if [ "${WHOLE:-1}" = 1 ]; then
-  longform-engine eval "$corpus/northangerabbey.txt" --json "$@" > out/eval/northangerabbey-whole.json
+  longform-engine eval "$corpus/northangerabbey.txt" --long-window 4096 --long-every 8 --json "$@" \
+    > out/eval/northangerabbey-whole.json
 fi

@@ -1,8 +1,13 @@
 """Plot perplexity against position in the book from a `longform-engine eval --json` result (PNG, via Qt).
 
-    python scripts/plot_eval.py out/eval/northangerabbey-whole.json -o docs/perplexity.png
+    python scripts/plot_eval.py out/eval/northangerabbey-whole.json -o docs/perplexity-whole.png
+    python scripts/plot_eval.py out/eval/northangerabbey-whole.json --windows -o docs/perplexity.png
 
-Each curve is smoothed over 8 chunks (the geometric mean of their perplexities, weighted by tokens), as
+With `--windows`, the four models (base and Temp-LoRA at windows W and W2) on only the chunks the report
+also scored at the long window (`eval --long-window W2 --long-every N`), smoothed over 16,384 tokens.
+
+Each curve is smoothed over 8,192 tokens of the book (the geometric mean of the perplexities of the chunks
+whose middles lie within 4,096 tokens, weighted by tokens), as
 per-chunk perplexity jumps with the text (dialogue, letters, lists of names).
 """
 
@@ -24,24 +29,32 @@ CURVES = [
     ("base_ppl", "base, window {window}", "#8a8f99", Qt.PenStyle.SolidLine),
     ("long_window_ppl", "base, window {long_window}", "#d08a2c", Qt.PenStyle.DashLine),
     ("temp_lora_ppl", "Temp-LoRA, window {window}", "#3d6bd0", Qt.PenStyle.SolidLine),
+    ("long_window_temp_lora_ppl", "Temp-LoRA, window {long_window}", "#2a9d5c", Qt.PenStyle.DashLine),
 ]
 
 
-def smoothed(chunks: list[dict], key: str, span: int = 8) -> list[tuple[float, float]]:
-    """(middle token position, perplexity) per chunk, smoothed over `span` chunks."""
+def smoothed(chunks: list[dict], key: str, span: int = 8192) -> list[tuple[float, float]]:
+    """(middle token position, perplexity) per chunk that has `key`, smoothed over `span` tokens."""
+    chunks = [c for c in chunks if c.get(key) is not None]
+    middles = [(c["start"] + c["end"]) / 2 for c in chunks]
     points = []
     for i in range(len(chunks)):
-        window = chunks[max(0, i - span // 2) : i + span // 2 + 1]
-        if any(c.get(key) is None for c in window):
-            return []
+        window = [c for c, m in zip(chunks, middles, strict=True) if abs(m - middles[i]) <= span / 2]
         tokens = sum(c["tokens"] for c in window)
         log_ppl = sum(c["tokens"] * math.log(c[key]) for c in window) / tokens
-        points.append(((chunks[i]["start"] + chunks[i]["end"]) / 2, math.exp(log_ppl)))
+        points.append((middles[i], math.exp(log_ppl)))
     return points
 
 
-def plot(result: dict, title: str, out: Path) -> None:
+def plot(result: dict, title: str, out: Path, windows: bool = False) -> None:
+    """Draw the curves; with `windows`, all four models on only the chunks scored at the long window."""
     chunks = [c for c in result["per_chunk"] if c["tokens"] > 0][1:]  # chunk 0: nothing learned yet
+    span = 8192
+    if windows:
+        chunks = [c for c in chunks if c.get("long_window_ppl") is not None]
+        span = 16384  # every Nth chunk: fewer points to smooth over
+    elif any(c.get("long_window_ppl") is None for c in chunks):
+        chunks = [{k: v for k, v in c.items() if not k.startswith("long_window")} for c in chunks]
     image = QImage(1100, 560, QImage.Format.Format_ARGB32)
     image.fill(QColor("white"))
     p = QPainter(image)
@@ -50,7 +63,7 @@ def plot(result: dict, title: str, out: Path) -> None:
     p.setFont(font)
     area = QRectF(80, 50, 980, 430)
     curves = [
-        (key, label.format(**result), color, style, smoothed(chunks, key))
+        (key, label.format(**result), color, style, smoothed(chunks, key, span))
         for key, label, color, style in CURVES
     ]
     curves = [c for c in curves if c[4]]
@@ -105,11 +118,14 @@ def plot(result: dict, title: str, out: Path) -> None:
         p.drawText(QPointF(area.right() - 205, legend_y + 5), label)
     p.setFont(QFont("DejaVu Sans", 13, QFont.Weight.Bold))
     ratio = result["temp_lora_ppl"] / result["base_ppl"]
-    p.drawText(
-        QRectF(area.left(), 12, area.width(), 28),
-        Qt.AlignmentFlag.AlignLeft,
-        f"{title}: {result['tokens']:,} tokens — Temp-LoRA / base perplexity {ratio:.3f}",
-    )
+    heading = f"{title}: {result['tokens']:,} tokens — Temp-LoRA / base perplexity {ratio:.3f}"
+    if windows:
+        both = result["long_window_comparison"]
+        heading = (
+            f"{title}: the {len(chunks) + 1} chunks scored at both windows — Temp-LoRA @{result['window']}"
+            f" / base @{result['long_window']} {both['temp_lora_ppl'] / both['long_window_ppl']:.3f}"
+        )
+    p.drawText(QRectF(area.left(), 12, area.width(), 28), Qt.AlignmentFlag.AlignLeft, heading)
     p.end()
     out.parent.mkdir(parents=True, exist_ok=True)
     if not image.save(str(out)):
@@ -121,10 +137,15 @@ def main() -> int:
     parser.add_argument("result", type=Path, help="an `eval --json` output file")
     parser.add_argument("-o", "--out", type=Path, default=Path("docs/perplexity.png"))
     parser.add_argument("--title", help="default: the file's name")
+    parser.add_argument(
+        "--windows",
+        action="store_true",
+        help="all four models, on only the chunks also scored at the long window (`eval --long-every`)",
+    )
     args = parser.parse_args()
     QGuiApplication(sys.argv[:1])
     result = json.loads(args.result.read_text())
-    plot(result, args.title or args.result.stem, args.out)
+    plot(result, args.title or args.result.stem, args.out, windows=args.windows)
     print(args.out)
     return 0
 

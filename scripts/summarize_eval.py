@@ -21,21 +21,31 @@ BUCKETS = [
 ]
 
 
-def bucket_rows(report: dict) -> list[str]:
+def columns(report: dict) -> list[tuple[str, str]]:
+    """(per-chunk key, heading) of every perplexity the report has."""
+    cols = [("base_ppl", f"base @{report['window']}"), ("temp_lora_ppl", f"Temp-LoRA @{report['window']}")]
+    if report.get("long_window"):
+        w2 = report["long_window"]
+        cols += [("long_window_ppl", f"base @{w2}"), ("long_window_temp_lora_ppl", f"Temp-LoRA @{w2}")]
+    return [(key, heading) for key, heading in cols if report["per_chunk"][0].get(key) is not None]
+
+
+def bucket_table(chunks: list[dict], cols: list[tuple[str, str]]) -> list[str]:
     """Perplexity by position, from per-chunk perplexities weighted back into NLL sums."""
-    rows = []
+    keys = [key for key, _ in cols]
+    rows = [
+        f"| tokens | scored | {' | '.join(heading for _, heading in cols)} | Temp-LoRA/base @W |",
+        "|" + " --- |" * (len(cols) + 3),
+    ]
     for lo, hi in BUCKETS:
-        base = lora = 0.0
-        n = 0
-        for c in report["per_chunk"]:
-            if c["start"] >= lo and (hi is None or c["start"] < hi):
-                base += math.log(c["base_ppl"]) * c["tokens"]
-                lora += math.log(c["temp_lora_ppl"]) * c["tokens"]
-                n += c["tokens"]
-        if n:
-            b, t = math.exp(base / n), math.exp(lora / n)
-            label = f"{lo // 1024}k–{hi // 1024}k" if hi else f"{lo // 1024}k–end"
-            rows.append(f"| {label} | {n} | {b:.2f} | {t:.2f} | {t / b:.3f} |")
+        inside = [c for c in chunks if c["start"] >= lo and (hi is None or c["start"] < hi)]
+        n = sum(c["tokens"] for c in inside)
+        if not n:
+            continue
+        ppl = {k: math.exp(sum(math.log(c[k]) * c["tokens"] for c in inside) / n) for k in keys}
+        label = f"{lo // 1024}k–{hi // 1024}k" if hi else f"{lo // 1024}k–end"
+        cells = " | ".join(f"{ppl[k]:.2f}" for k in keys)
+        rows.append(f"| {label} | {n} | {cells} | {ppl['temp_lora_ppl'] / ppl['base_ppl']:.3f} |")
     return rows
 
 
@@ -50,9 +60,12 @@ def main(paths: list[str]) -> None:
         )
     for name, r in reports:
         print(f"\n{name}, by position in the book:\n")
-        print("| tokens | scored | base ppl | Temp-LoRA ppl | ratio |")
-        print("| --- | --- | --- | --- | --- |")
-        print("\n".join(bucket_rows(r)))
+        cols = columns(r)
+        print("\n".join(bucket_table(r["per_chunk"], cols[:2])))
+        if len(cols) > 2:
+            sampled = [c for c in r["per_chunk"] if c.get("long_window_ppl") is not None]
+            print(f"\n{name}, the {len(sampled)} chunks also scored at window {r['long_window']}:\n")
+            print("\n".join(bucket_table(sampled, cols)))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,12 @@ def test_round_trip(longform_home):
     assert notes == []
 
 
+def test_only_changed_values_are_saved(longform_home):
+    """A writer who never chose a chunk size gets the next version's measured default."""
+    save_settings(Settings(temperature=0.5))
+    assert json.loads(settings_path().read_text()) == {"temperature": 0.5}
+
+
 def test_bad_values_are_reported_and_replaced_by_defaults():
     settings_path().parent.mkdir(parents=True)
     settings_path().write_text(
@@ -37,7 +43,9 @@ def test_bad_values_are_reported_and_replaced_by_defaults():
         )
     )
     settings, notes = load_settings()
-    assert settings.temperature == Settings().temperature and settings.rank == 16 and settings.epochs == 2
+    defaults = Settings()
+    assert (settings.temperature, settings.rank) == (defaults.temperature, 16)
+    assert settings.epochs == defaults.epochs
     assert settings.theme == "system" and settings.model == "default" and settings.max_tokens == 200
     assert settings.lr == 0.002  # a good value is kept
     text = " ".join(notes)

@@ -72,22 +72,34 @@ def test_eval_json_reports_the_protocol(short_text, shared_home):
         "256",
         "--long-window",
         "512",
+        "--long-every",
+        "2",
         "--max-tokens",
         "600",
         home=shared_home,
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)  # stdout is exactly one JSON object
+    assert report["long_window_chunks"] == 2  # chunks 0 and 2
+    assert report["per_chunk"][1]["long_window_ppl"] is None
+    assert set(report["long_window_comparison"]) == {
+        "base_ppl",
+        "temp_lora_ppl",
+        "long_window_ppl",
+        "long_window_temp_lora_ppl",
+    }
     assert report["tokens"] == 600
     assert report["chunks"] == 3
     assert report["window"] == 256
     assert len(report["per_chunk"]) == 3
     assert [c["index"] for c in report["per_chunk"]] == [0, 1, 2]
-    for key in ("base_ppl", "temp_lora_ppl", "long_window_ppl", "seconds"):
+    for key in ("base_ppl", "temp_lora_ppl", "long_window_ppl", "long_window_temp_lora_ppl", "seconds"):
         assert isinstance(report[key], float) and report[key] > 0
-    first = report["per_chunk"][0]
+    first, last = report["per_chunk"][0], report["per_chunk"][2]
     assert first["base_ppl"] == first["temp_lora_ppl"]  # chunk 0 is scored before any training
-    assert report["per_chunk"][2]["temp_lora_ppl"] != report["per_chunk"][2]["base_ppl"]
+    assert first["long_window_ppl"] == first["long_window_temp_lora_ppl"]
+    assert last["temp_lora_ppl"] != last["base_ppl"]
+    assert last["long_window_temp_lora_ppl"] != last["long_window_ppl"]
     assert 1 < report["base_ppl"] < 200
 
 
@@ -97,7 +109,8 @@ def test_eval_without_long_window_reports_null(short_text, shared_home):
         "eval", str(short_text), "--json", "--chunk", "256", "--max-tokens", "300", home=shared_home
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["long_window_ppl"] is None
+    report = json.loads(result.stdout)
+    assert report["long_window_ppl"] is None and report["long_window_temp_lora_ppl"] is None
 
 
 def test_missing_file_is_one_clear_line(tmp_path):
@@ -159,3 +172,8 @@ def test_a_truncated_model_is_one_clear_line(tmp_path, short_text):
 def test_bad_hyperparameter_is_one_clear_line(tmp_path, short_text):
     result = run_engine("eval", str(short_text), "--rank", "0", home=tmp_path)
     assert_one_clear_line(result, "rank")
+
+
+def test_bad_long_every_is_one_clear_line(tmp_path, short_text):
+    result = run_engine("eval", str(short_text), "--long-window", "512", "--long-every", "0", home=tmp_path)
+    assert_one_clear_line(result, "--long-every")
