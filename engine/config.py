@@ -31,7 +31,7 @@ class TempLoraConfig:
     alpha: float = 32.0  # LoRA alpha (llama.cpp scales by alpha / r, as PEFT does)
     dropout: float = 0.0
     lr: float = 1e-3  # AdamW, constant: the first chunk is learned at full rate (no warm-up from 0)
-    lr_b_ratio: float = 1.0  # LoRA+ (arXiv 2402.12354): B's learning rate is lr × this; A's is lr
+    lr_b_ratio: float = 1.0  # LoRA+ (arXiv 2402.12354): B learns at lr × this. 0.25, 4, 8, 16 all hurt
     weight_decay: float = 0.0
     beta1: float = 0.9  # AdamW momentum: how much earlier chunks' gradients steer the next steps
     beta2: float = 0.999  # AdamW second-moment decay
