@@ -97,6 +97,14 @@ class EvalReport:
 ADAPTER = "eval"
 
 
+def _score_both(trainer, tokens, start: int, end: int, window: int, trained: bool) -> tuple[Score, Score]:
+    """The chunk's score by the base model and by base + Temp-LoRA, at `window`."""
+    base = Score(*trainer.window_nll(tokens, start, end, window, adapter=None))
+    if not trained:  # untrained adapter: B = 0, the base model exactly
+        return base, Score(base.nll, base.tokens)
+    return base, Score(*trainer.window_nll(tokens, start, end, window, adapter=ADAPTER))
+
+
 def evaluate(
     trainer: TempLoraTrainer,
     tokens: torch.Tensor,
@@ -112,17 +120,11 @@ def evaluate(
     chunks = split_chunks(len(tokens), config.chunk_tokens)
     try:
         for index, (start, end) in enumerate(chunks):
-            base = Score(*trainer.window_nll(tokens, start, end, config.window, adapter=None))
-            if index == 0:
-                temp_lora = Score(base.nll, base.tokens)  # untrained adapter: B = 0, the base model exactly
-            else:
-                temp_lora = Score(*trainer.window_nll(tokens, start, end, config.window, adapter=ADAPTER))
+            trained = index > 0
+            base, temp_lora = _score_both(trainer, tokens, start, end, config.window, trained)
             long = long_temp_lora = None
             if long_window and index % long_every == 0:
-                long = Score(*trainer.window_nll(tokens, start, end, long_window, adapter=None))
-                long_temp_lora = Score(long.nll, long.tokens)
-                if index > 0:
-                    long_temp_lora = Score(*trainer.window_nll(tokens, start, end, long_window, ADAPTER))
+                long, long_temp_lora = _score_both(trainer, tokens, start, end, long_window, trained)
             t = time.perf_counter()
             learn_chunk(trainer, ADAPTER, tokens, chunks, index)
             scores = ChunkScores(

@@ -91,11 +91,10 @@ class TempLoraTrainer:
         else:
             self.peft.add_adapter(peft_name, lora)
         groups = {"lora_A": [], "lora_B": []}
-        for n, p in self.peft.named_parameters():
-            if f".{peft_name}." in n and "lora_" in n:
-                p.data = p.data.float()  # master weights in fp32 even when the base is bf16
-                p.requires_grad_(True)
-                groups["lora_B" if "lora_B" in n else "lora_A"].append(p)
+        for n, p in self._adapter_parameters(peft_name):
+            p.data = p.data.float()  # master weights in fp32 even when the base is bf16
+            p.requires_grad_(True)
+            groups["lora_B" if "lora_B" in n else "lora_A"].append(p)
         optimizer = torch.optim.AdamW(
             [
                 {"params": groups["lora_A"], "lr": config.lr},
@@ -115,11 +114,12 @@ class TempLoraTrainer:
         if len(self.peft.peft_config) > 1:
             self.peft.delete_adapter(adapter.peft_name)
         else:  # PEFT keeps at least one adapter: leave it in place, unused and frozen
-            for p in self._adapter_parameters(adapter.peft_name):
+            for _, p in self._adapter_parameters(adapter.peft_name):
                 p.requires_grad_(False)
 
-    def _adapter_parameters(self, peft_name: str) -> list[torch.nn.Parameter]:
-        return [p for n, p in self.peft.named_parameters() if f".{peft_name}." in n and "lora_" in n]
+    def _adapter_parameters(self, peft_name: str) -> list[tuple[str, torch.nn.Parameter]]:
+        """(name, parameter) of every LoRA A and B matrix of one adapter."""
+        return [(n, p) for n, p in self.peft.named_parameters() if f".{peft_name}." in n and "lora_" in n]
 
     def lora_layers(self, name: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Hugging Face module name → (A, B) of this adapter, for export."""
