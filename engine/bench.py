@@ -182,7 +182,7 @@ def long_window_latency(model: LoadedModel, text: str, window: int, tokens: int,
     """Prompt time and decoding speed of the base model with a `window`-token window, filled."""
     from engine.generate import Generator
 
-    long = Generator(model.info.path, window=window, threads=threads)
+    long = Generator(model.generation_path, window=window, threads=threads)
     try:
         ids = long.tokenize(text)
         if len(ids) < window:

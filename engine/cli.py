@@ -77,10 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--rank", type=int, help="LoRA rank r")
     e.add_argument("--alpha", type=float, help="LoRA alpha")
     e.add_argument("--lr", type=float, help="learning rate")
+    e.add_argument(
+        "--lr-decay", type=int, help="τ: lr × sqrt(τ / (τ + tokens learned)) (default 0: constant)"
+    )
     e.add_argument("--lr-b-ratio", type=float, help="LoRA+: B's learning rate is lr times this")
     e.add_argument("--dropout", type=float, help="LoRA dropout")
     e.add_argument("--beta1", type=float, help="AdamW beta1 (momentum)")
     e.add_argument("--beta2", type=float, help="AdamW beta2")
+    e.add_argument("--frozen-context", action="store_true", help="no gradients through the L_T context")
+    e.add_argument("--context-loss", type=float, help="weight of the context tokens' own loss (default 0)")
     e.add_argument("--replay", type=int, help="earlier chunks revisited after each chunk")
     e.add_argument("--weight-decay", type=float, help="AdamW weight decay")
     e.add_argument("--targets", help="comma-separated module names to adapt (default: every linear layer)")
@@ -136,10 +141,13 @@ def config_from_args(args: argparse.Namespace) -> TempLoraConfig:
         rank=getattr(args, "rank", None),
         alpha=getattr(args, "alpha", None),
         lr=getattr(args, "lr", None),
+        lr_decay_tokens=getattr(args, "lr_decay", None),
         lr_b_ratio=getattr(args, "lr_b_ratio", None),
         dropout=getattr(args, "dropout", None),
         beta1=getattr(args, "beta1", None),
         beta2=getattr(args, "beta2", None),
+        frozen_context=True if getattr(args, "frozen_context", False) else None,
+        context_loss=getattr(args, "context_loss", None),
         replay_chunks=getattr(args, "replay", None),
         weight_decay=getattr(args, "weight_decay", None),
         target_modules=tuple(targets.split(",")) if targets else None,

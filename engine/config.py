@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 
-# Every linear layer of a decoder block; the output head is never adapted (as in the paper).
+# Every linear layer of a decoder block.
 ALL_LINEAR = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 # The MLP alone learned a book's opening better than every linear layer, at lower cost (docs/BENCHMARKS.md).
 MLP = ("gate_proj", "up_proj", "down_proj")
+# The MLP and the output head: the head lets the adapter raise the book's own words (its names) directly,
+# which gained at every position in the book (docs/BENCHMARKS.md). A tied head is untied for llama.cpp.
+MLP_AND_HEAD = (*MLP, "lm_head")
 
 
 @dataclass
@@ -26,16 +29,19 @@ class TempLoraConfig:
     epochs: int = 1  # E: optimiser steps per chunk
     early_chunks: int = 0  # the first this many chunks of a document get `early_epochs` steps instead of E
     early_epochs: int = 0  # 0: off. 4 steps on 4 chunks hurt Emma's opening (0.930 vs 0.915): over-fitting
+    frozen_context: bool = False  # run the L_T context without gradients (a key/value cache): faster steps
+    context_loss: float = 0.0  # weight of the L_T context tokens' own loss in a step (0: the chunk alone)
     replay_chunks: int = 0  # after a chunk, one more step on each of this many random earlier chunks
     rank: int = 16  # LoRA r
     alpha: float = 32.0  # LoRA alpha (llama.cpp scales by alpha / r, as PEFT does)
     dropout: float = 0.0
     lr: float = 1e-3  # AdamW, constant: the first chunk is learned at full rate (no warm-up from 0)
+    lr_decay_tokens: int = 0  # τ: lr × sqrt(τ / (τ + tokens learned)); 0: constant
     lr_b_ratio: float = 1.0  # LoRA+ (arXiv 2402.12354): B learns at lr × this. 0.25, 4, 8, 16 all hurt
     weight_decay: float = 0.0
     beta1: float = 0.9  # AdamW momentum: how much earlier chunks' gradients steer the next steps
     beta2: float = 0.999  # AdamW second-moment decay
-    target_modules: tuple[str, ...] = field(default=MLP)
+    target_modules: tuple[str, ...] = field(default=MLP_AND_HEAD)
     bf16: bool = True  # bf16 frozen weights + autocast, when the CPU supports bf16 matmul
     loss_slice_tokens: int = 256  # the loss is computed in slices so full fp32 logits never exist
     window: int = 1024  # W: tokens the model sees when generating (and when scoring in eval)
@@ -46,8 +52,17 @@ class TempLoraConfig:
         for name in ("chunk_tokens", "epochs", "rank", "window", "loss_slice_tokens"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
-        if min(self.context_tokens, self.replay_chunks, self.early_chunks, self.early_epochs) < 0:
-            raise ValueError("context_tokens, replay_chunks, early_chunks and early_epochs must be 0 or more")
+        counts = (
+            "context_tokens",
+            "context_loss",
+            "lr_decay_tokens",
+            "replay_chunks",
+            "early_chunks",
+            "early_epochs",
+        )
+        for name in counts:
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be 0 or more")
         if not (self.lr > 0 and self.lr_b_ratio > 0):
             raise ValueError("lr and lr_b_ratio must be positive")
 

@@ -33,6 +33,7 @@ class ModelInfo:
     n_heads: int
     n_kv_heads: int
     context_length: int
+    tied_head: bool = False  # no `output.weight`: the output head reuses the token embeddings
 
 
 def _package_dir(package: str) -> Path | None:
@@ -122,4 +123,5 @@ def inspect_model(path: Path) -> ModelInfo:
         n_heads=n_heads,
         n_kv_heads=int(field(f"{arch}.attention.head_count_kv") or n_heads),
         context_length=int(field(f"{arch}.context_length")),
+        tied_head=not any(t.name == "output.weight" for t in reader.tensors),
     )

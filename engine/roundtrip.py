@@ -33,7 +33,7 @@ def _llama_logits(model: LoadedModel, probe: torch.Tensor, adapter_path: Path | 
 
     from engine.generate import attach_adapter, load_llama
 
-    llm = load_llama(model.info.path, max(128, len(probe)), logits_all=True)
+    llm = load_llama(model.generation_path, max(128, len(probe)), logits_all=True)
     adapter = None
     try:
         adapter = attach_adapter(llm, adapter_path)
@@ -52,8 +52,9 @@ def logit_change_agreement(model: LoadedModel, tokens: torch.Tensor, probe_token
     train, probe = tokens[:512], tokens[520 : 520 + probe_tokens]
     if len(probe) < 8:
         raise ValueError("text too short for the round trip")
-    # Every linear layer, so the q/k permutation is exercised too.
-    config = trainer.config.replace(lr=3e-3, epochs=6, target_modules=ALL_LINEAR, context_tokens=0)
+    # Every linear layer and the output head, so the q/k permutation and the untied head are exercised too.
+    targets = (*ALL_LINEAR, "lm_head")
+    config = trainer.config.replace(lr=3e-3, epochs=6, target_modules=targets, context_tokens=0)
     trainer.add_adapter(ADAPTER, config)
     dtype = next(trainer.causal_lm.parameters()).dtype
     try:

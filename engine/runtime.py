@@ -17,6 +17,7 @@ from engine.generate import Generator
 from engine.models import ModelInfo, inspect_model, resolve_model
 from engine.torch_model import load_torch_model
 from engine.training import TempLoraTrainer
+from engine.untie import generation_model_path
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,8 @@ class LoadedModel:
         self.info: ModelInfo = inspect_model(resolve_model(spec))
         gguf_tensor_names(self.info)  # refuse unexportable architectures before any slow work
         self.config = config
-        self.generator = Generator(self.info.path, window=config.window, threads=threads)
+        self.generation_path = generation_model_path(self.info)  # untied when the head is tied
+        self.generator = Generator(self.generation_path, window=config.window, threads=threads)
         self._trainer: TempLoraTrainer | None = None
 
     @property

@@ -138,38 +138,68 @@ class TempLoraTrainer:
     def _autocast(self):
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
 
-    def _nll(self, ids: torch.Tensor, first_label: int) -> tuple[torch.Tensor, int]:
-        """Summed NLL of ids[first_label:], each token predicted from all tokens before it in `ids`."""
+    def _token_nll(self, ids: torch.Tensor, first_label: int, frozen_prefix: int = 0) -> torch.Tensor:
+        """NLL of each of ids[first_label:], each token predicted from all tokens before it in `ids`.
+
+        The first `frozen_prefix` tokens (at most first_label - 1) run without gradients, as a key/value
+        cache the rest attends to: training then back-propagates through the labelled tokens only.
+        """
         first_label = max(first_label, 1)
+        frozen_prefix = min(frozen_prefix, first_label - 1)
         model = self.peft.base_model.model if self.peft is not None else self.causal_lm
+        ids = ids.to(self.device)
+        past = None
+        if frozen_prefix:
+            with torch.no_grad(), self._autocast():
+                past = model.model(input_ids=ids[None, :frozen_prefix], use_cache=True).past_key_values
         with self._autocast():
-            hidden = model.model(input_ids=ids.unsqueeze(0).to(self.device)).last_hidden_state[0]
+            hidden = model.model(
+                input_ids=ids[None, frozen_prefix:], past_key_values=past, use_cache=past is not None
+            ).last_hidden_state[0]
         head = model.get_output_embeddings()
-        targets = ids[first_label:].to(self.device)
-        hidden = hidden[first_label - 1 : len(ids) - 1]
-        total = hidden.new_zeros((), dtype=torch.float32)
+        targets = ids[first_label:]
+        hidden = hidden[first_label - 1 - frozen_prefix : len(ids) - 1 - frozen_prefix]
         step = self.config.loss_slice_tokens
+        parts = []
         for s in range(0, len(targets), step):
             with self._autocast():
                 logits = head(hidden[s : s + step])
-            total = total + F.cross_entropy(logits.float(), targets[s : s + step], reduction="sum")
-        return total, len(targets)
+            parts.append(F.cross_entropy(logits.float(), targets[s : s + step], reduction="none"))
+        return torch.cat(parts)
+
+    def _nll(self, ids: torch.Tensor, first_label: int) -> tuple[torch.Tensor, int]:
+        """Summed NLL of ids[first_label:] and how many tokens that is."""
+        nll = self._token_nll(ids, first_label)
+        return nll.sum(), len(nll)
 
     def train_step(self, name: str, context: torch.Tensor, chunk: torch.Tensor) -> float:
-        """One optimiser step on `chunk` after `context` (no loss on the context); returns the mean loss."""
+        """One optimiser step on `chunk` after `context`; returns the chunk's mean loss.
+
+        The context's own tokens carry `context_loss` times a chunk token's weight (0: no loss on them).
+        """
         adapter = self.adapters[name]
+        weight = adapter.config.context_loss
         self.peft.set_adapter(adapter.peft_name)
         self.peft.train()
         try:
-            nll, n = self._nll(torch.cat([context, chunk]), len(context))
-            loss = nll / n
+            first_label = 1 if weight > 0 else len(context)
+            frozen = len(context) if adapter.config.frozen_context else 0
+            nll = self._token_nll(torch.cat([context, chunk]), first_label, frozen)
+            n_context = max(0, len(nll) - len(chunk))  # a text's first token has no label
+            chunk_loss = nll[n_context:].mean()
+            if n_context > 0:
+                loss = (nll[n_context:].sum() + weight * nll[:n_context].sum()) / (
+                    len(chunk) + weight * n_context
+                )
+            else:
+                loss = chunk_loss
             loss.backward()
             adapter.optimizer.step()
             adapter.optimizer.zero_grad(set_to_none=True)
         finally:
             self.peft.eval()
         adapter.steps += 1
-        return loss.item()
+        return chunk_loss.item()
 
     def train_chunk(
         self,
@@ -187,12 +217,25 @@ class TempLoraTrainer:
         losses = []
         config = adapter.config
         early = config.early_epochs and adapter.chunks_trained < config.early_chunks
+        self._decay_lr(adapter)
         for _ in range(config.early_epochs if early else config.epochs):
             if between_steps is not None:
                 between_steps()  # where generation requests get the CPU
             losses.append(self.train_step(name, context, chunk))
         adapter.chunks_trained += 1
         return losses[0]
+
+    @staticmethod
+    def _decay_lr(adapter: DocumentAdapter) -> None:
+        """lr × sqrt(τ / (τ + tokens learned so far)), τ = `lr_decay_tokens` (0: a constant lr)."""
+        config = adapter.config
+        if not config.lr_decay_tokens:
+            return
+        seen = adapter.chunks_trained * config.chunk_tokens
+        factor = (config.lr_decay_tokens / (config.lr_decay_tokens + seen)) ** 0.5
+        group_a, group_b = adapter.optimizer.param_groups
+        group_a["lr"] = config.lr * factor
+        group_b["lr"] = config.lr * config.lr_b_ratio * factor
 
     @torch.no_grad()
     def window_nll(self, tokens: torch.Tensor, start: int, end: int, window: int, adapter: str | None):

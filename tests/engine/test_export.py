@@ -93,6 +93,16 @@ def test_llama_q_and_k_lora_b_rows_follow_the_converter_permutation(tmp_path):
     np.testing.assert_array_equal(tensors["blk.0.attn_v.weight.lora_b"], b_v)  # nor is v
 
 
+def test_the_output_head_exports_as_the_output_tensor(tmp_path):
+    """PEFT's `lm_head` LoRA goes to `output.weight`, the head an untied model copy has (engine/untie.py)."""
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal((RANK, HIDDEN)), rng.standard_normal((100, RANK))
+    _, tensors = read_adapter(write_gguf_lora(fake_info(), {"lm_head": (a, b)}, 8.0, tmp_path / "doc.gguf"))
+    assert set(tensors) == {"output.weight.lora_a", "output.weight.lora_b"}
+    np.testing.assert_array_equal(tensors["output.weight.lora_a"], a.astype(np.float32))
+    np.testing.assert_array_equal(tensors["output.weight.lora_b"], b.astype(np.float32))
+
+
 @pytest.mark.parametrize("arch", ["qwen2", "gemma3"])
 def test_other_architectures_export_without_permutation(tmp_path, arch):
     layers = fake_layers(np.random.default_rng(2))

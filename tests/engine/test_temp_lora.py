@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from engine.absorb import absorb, split_chunks
 from engine.generate import Sampling
@@ -42,6 +43,23 @@ def test_first_chunk_is_learned_at_full_rate(loaded_model, sample_text):
     finally:
         trainer.remove_adapter("first")
     assert b_norm > 0
+
+
+@pytest.mark.slow
+def test_a_chunks_test_loss_is_its_whole_nll_before_training(loaded_model, sample_text):
+    """train_chunk returns the mean NLL of every labelled chunk token, first chunk and later ones alike."""
+    trainer = loaded_model.trainer
+    tokens = loaded_model.tokens(sample_text)[:512]
+    trainer.add_adapter("test-loss")
+    try:
+        for context, chunk in ((tokens[:0], tokens[:256]), (tokens[:256], tokens[256:])):
+            with torch.no_grad(), trainer._adapter_context("test-loss"):
+                nll, n = trainer._nll(torch.cat([context, chunk]), len(context))
+            loss = trainer.train_chunk("test-loss", context, chunk)
+            assert n == (256 if len(context) else 255)
+            assert loss == pytest.approx(nll.item() / n, rel=1e-3)
+    finally:
+        trainer.remove_adapter("test-loss")
 
 
 @pytest.fixture(scope="module")
