@@ -77,9 +77,6 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--rank", type=int, help="LoRA rank r")
     e.add_argument("--alpha", type=float, help="LoRA alpha")
     e.add_argument("--lr", type=float, help="learning rate")
-    e.add_argument(
-        "--lr-decay", type=int, help="τ: lr × sqrt(τ / (τ + tokens learned)) (default 0: constant)"
-    )
     e.add_argument("--lr-b-ratio", type=float, help="LoRA+: B's learning rate is lr times this")
     e.add_argument("--dropout", type=float, help="LoRA dropout")
     e.add_argument("--beta1", type=float, help="AdamW beta1 (momentum)")
@@ -141,7 +138,6 @@ def config_from_args(args: argparse.Namespace) -> TempLoraConfig:
         rank=getattr(args, "rank", None),
         alpha=getattr(args, "alpha", None),
         lr=getattr(args, "lr", None),
-        lr_decay_tokens=getattr(args, "lr_decay", None),
         lr_b_ratio=getattr(args, "lr_b_ratio", None),
         dropout=getattr(args, "dropout", None),
         beta1=getattr(args, "beta1", None),

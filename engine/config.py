@@ -36,7 +36,6 @@ class TempLoraConfig:
     alpha: float = 32.0  # LoRA alpha (llama.cpp scales by alpha / r, as PEFT does)
     dropout: float = 0.0
     lr: float = 1e-3  # AdamW, constant: the first chunk is learned at full rate (no warm-up from 0)
-    lr_decay_tokens: int = 0  # τ: lr × sqrt(τ / (τ + tokens learned)); 0: constant
     lr_b_ratio: float = 1.0  # LoRA+ (arXiv 2402.12354): B learns at lr × this. 0.25, 4, 8, 16 all hurt
     weight_decay: float = 0.0
     beta1: float = 0.9  # AdamW momentum: how much earlier chunks' gradients steer the next steps
@@ -55,7 +54,6 @@ class TempLoraConfig:
         counts = (
             "context_tokens",
             "context_loss",
-            "lr_decay_tokens",
             "replay_chunks",
             "early_chunks",
             "early_epochs",

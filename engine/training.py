@@ -217,25 +217,12 @@ class TempLoraTrainer:
         losses = []
         config = adapter.config
         early = config.early_epochs and adapter.chunks_trained < config.early_chunks
-        self._decay_lr(adapter)
         for _ in range(config.early_epochs if early else config.epochs):
             if between_steps is not None:
                 between_steps()  # where generation requests get the CPU
             losses.append(self.train_step(name, context, chunk))
         adapter.chunks_trained += 1
         return losses[0]
-
-    @staticmethod
-    def _decay_lr(adapter: DocumentAdapter) -> None:
-        """lr × sqrt(τ / (τ + tokens learned so far)), τ = `lr_decay_tokens` (0: a constant lr)."""
-        config = adapter.config
-        if not config.lr_decay_tokens:
-            return
-        seen = adapter.chunks_trained * config.chunk_tokens
-        factor = (config.lr_decay_tokens / (config.lr_decay_tokens + seen)) ** 0.5
-        group_a, group_b = adapter.optimizer.param_groups
-        group_a["lr"] = config.lr * factor
-        group_b["lr"] = config.lr * config.lr_b_ratio * factor
 
     @torch.no_grad()
     def window_nll(self, tokens: torch.Tensor, start: int, end: int, window: int, adapter: str | None):
