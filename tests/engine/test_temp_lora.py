@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 import torch
 
 from engine.absorb import absorb, split_chunks
 from engine.generate import Sampling
+
+
+@contextlib.contextmanager
+def fresh_adapter(trainer, name: str, config=None):
+    """A new adapter for the length of a test, removed even when the test fails."""
+    adapter = trainer.add_adapter(name, config)
+    try:
+        yield adapter
+    finally:
+        trainer.remove_adapter(name)
 
 
 def test_chunks_cover_the_text_without_overlap():
@@ -20,12 +32,9 @@ def test_absorbing_a_text_lowers_its_perplexity(loaded_model, sample_text):
     trainer = loaded_model.trainer
     tokens = loaded_model.tokens(sample_text)[:1024]
     base_nll, n = trainer.window_nll(tokens, 0, len(tokens), 512, adapter=None)
-    trainer.add_adapter("lower")
-    try:
+    with fresh_adapter(trainer, "lower"):
         reports = absorb(trainer, "lower", tokens)
         tuned_nll, n2 = trainer.window_nll(tokens, 0, len(tokens), 512, adapter="lower")
-    finally:
-        trainer.remove_adapter("lower")
     assert [r.index for r in reports] == [0, 1, 2, 3]  # 1024 tokens in 256-token chunks
     assert n == n2 == len(tokens) - 1
     assert tuned_nll / n < 0.95 * base_nll / n  # the text became clearly more predictable
@@ -36,12 +45,9 @@ def test_first_chunk_is_learned_at_full_rate(loaded_model, sample_text):
     """No warm-up from lr 0: the very first chunk already changes the adapter."""
     trainer = loaded_model.trainer
     tokens = loaded_model.tokens(sample_text)[:256]
-    trainer.add_adapter("first")
-    try:
+    with fresh_adapter(trainer, "first"):
         absorb(trainer, "first", tokens)
         b_norm = sum(float(b.__abs__().sum()) for _, b in trainer.lora_layers("first").values())
-    finally:
-        trainer.remove_adapter("first")
     assert b_norm > 0
 
 
@@ -50,16 +56,13 @@ def test_a_chunks_test_loss_is_its_whole_nll_before_training(loaded_model, sampl
     """train_chunk returns the mean NLL of every labelled chunk token, first chunk and later ones alike."""
     trainer = loaded_model.trainer
     tokens = loaded_model.tokens(sample_text)[:512]
-    trainer.add_adapter("test-loss")
-    try:
+    with fresh_adapter(trainer, "test-loss"):
         for context, chunk in ((tokens[:0], tokens[:256]), (tokens[:256], tokens[256:])):
             with torch.no_grad(), trainer._adapter_context("test-loss"):
                 nll, n = trainer._nll(torch.cat([context, chunk]), len(context))
             loss = trainer.train_chunk("test-loss", context, chunk)
             assert n == (256 if len(context) else 255)
             assert loss == pytest.approx(nll.item() / n, rel=1e-3)
-    finally:
-        trainer.remove_adapter("test-loss")
 
 
 @pytest.fixture(scope="module")
@@ -120,11 +123,7 @@ def test_a_continuation_longer_than_the_window_keeps_going(loaded_model, sample_
 def test_early_chunks_get_their_own_number_of_steps(loaded_model, sample_text):
     trainer = loaded_model.trainer
     tokens = loaded_model.tokens(sample_text)[:768]
-    adapter = trainer.add_adapter(
-        "early", loaded_model.config.replace(early_chunks=1, early_epochs=3, epochs=1)
-    )
-    try:
+    config = loaded_model.config.replace(early_chunks=1, early_epochs=3, epochs=1)
+    with fresh_adapter(trainer, "early", config) as adapter:
         absorb(trainer, "early", tokens)  # three 256-token chunks: 3 steps, then 1, then 1
         assert adapter.steps == 5 and adapter.chunks_trained == 3
-    finally:
-        trainer.remove_adapter("early")
