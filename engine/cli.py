@@ -85,7 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--context-loss", type=float, help="weight of the context tokens' own loss (default 0)")
     e.add_argument("--replay", type=int, help="earlier chunks revisited after each chunk")
     e.add_argument("--weight-decay", type=float, help="AdamW weight decay")
-    e.add_argument("--targets", help="comma-separated module names to adapt (default: every linear layer)")
+    e.add_argument(
+        "--targets", help="comma-separated module names to adapt (default: the MLP layers and lm_head)"
+    )
     e.add_argument("--no-bf16", action="store_true", help="train in fp32")
     e.add_argument("--max-tokens", type=int, help="use only the first N tokens of the file")
     e.add_argument("--long-window", type=int, help="also score with the base model at this window")

@@ -187,12 +187,9 @@ class TempLoraTrainer:
             nll = self._token_nll(torch.cat([context, chunk]), first_label, frozen)
             n_context = max(0, len(nll) - len(chunk))  # a text's first token has no label
             chunk_loss = nll[n_context:].mean()
-            if n_context > 0:
-                loss = (nll[n_context:].sum() + weight * nll[:n_context].sum()) / (
-                    len(chunk) + weight * n_context
-                )
-            else:
-                loss = chunk_loss
+            weights = torch.ones_like(nll)
+            weights[:n_context] = weight
+            loss = (weights * nll).sum() / weights.sum()
             loss.backward()
             adapter.optimizer.step()
             adapter.optimizer.zero_grad(set_to_none=True)
