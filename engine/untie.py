@@ -63,6 +63,8 @@ def _write_untied(reader, architecture: str, target: Path) -> None:
         writer.write_kv_data_to_file()
         writer.write_tensors_to_file()
         writer.close()
+        with open(partial, "rb+") as f:  # on disk before the rename: a torn copy would be reused forever
+            os.fsync(f.fileno())
         os.replace(partial, target)
     except OSError as e:
         raise ModelError(f"Cannot write the model's untied copy to {target.parent}: {e.strerror}.") from None
