@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from app.paths import ensure_private
+from app.paths import ensure_private, written_atomically
 
 log = logging.getLogger(__name__)
 
@@ -43,20 +43,16 @@ def make_backup(library: Path, reason: str) -> Path:
     """Copy the library into backups/library-<UTC time>-<reason>.db and keep the newest BACKUPS_KEPT."""
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S%f")
     target = backup_dir(library) / f"library-{stamp}-{reason}.db"
-    partial = target.with_suffix(".partial")
-    source = sqlite3.connect(library)
-    try:
-        dest = sqlite3.connect(partial)
+    with written_atomically(target) as partial:
+        source = sqlite3.connect(library)
         try:
-            source.backup(dest)
+            dest = sqlite3.connect(partial)
+            try:
+                source.backup(dest)
+            finally:
+                dest.close()
         finally:
-            dest.close()
-    finally:
-        source.close()
-    os.chmod(partial, 0o600)
-    with open(partial, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(partial, target)
+            source.close()
     for old in backups(library)[BACKUPS_KEPT:]:
         old.unlink(missing_ok=True)
     return target
@@ -78,10 +74,6 @@ def restore_backup(library: Path, backup: Path) -> Path | None:
         os.replace(library, kept)
     for suffix in ("-wal", "-shm"):  # belong to the damaged file, never to the backup
         Path(f"{library}{suffix}").unlink(missing_ok=True)
-    partial = library.with_name(f".{library.name}.restoring")
-    shutil.copyfile(backup, partial)
-    with open(partial, "rb") as f:
-        os.fsync(f.fileno())
-    os.chmod(partial, 0o600)
-    os.replace(partial, library)
+    with written_atomically(library) as partial:
+        shutil.copyfile(backup, partial)
     return kept

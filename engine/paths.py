@@ -6,7 +6,9 @@ home folder, and a writer can move all of Longform's state with one variable.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import platformdirs
@@ -42,3 +44,23 @@ def private_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path, 0o700)
     return path
+
+
+@contextlib.contextmanager
+def written_atomically(path: Path, mode: int | None = None) -> Iterator[Path]:
+    """A temporary path beside `path` to write; after the block it is fsynced and renamed onto `path`.
+
+    `path` thus appears whole or not at all, even after a crash (a torn model copy or adapter would
+    otherwise be reused). On an error the temporary file is removed and `path` is left as it was.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        yield tmp
+        if mode is not None:
+            os.chmod(tmp, mode)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():  # (not unlink(missing_ok): the folder may be no folder at all)
+            tmp.unlink()

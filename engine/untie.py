@@ -11,7 +11,6 @@ LoRA on the tied `lm_head` does in torch. The copy is written once into the user
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from engine import paths
@@ -44,30 +43,24 @@ def _write_untied(reader, architecture: str, target: Path) -> None:
     """Every metadata field and tensor of `reader`, plus the embeddings once more as the output head."""
     import gguf
 
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     log.info("writing an untied copy of the model to %s", target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        writer = gguf.GGUFWriter(partial, architecture, use_temp_file=False)
-        for key, field in reader.fields.items():
-            if key.startswith("GGUF.") or key == gguf.Keys.General.ARCHITECTURE:
-                continue  # written by GGUFWriter itself
-            kind = field.types[0]
-            sub_type = field.types[-1] if kind == gguf.GGUFValueType.ARRAY else None
-            writer.add_key_value(key, field.contents(), kind, sub_type)
-        for tensor in reader.tensors:
-            writer.add_tensor(tensor.name, tensor.data, raw_dtype=tensor.tensor_type)
-            if tensor.name == EMBEDDINGS:
-                writer.add_tensor(HEAD, tensor.data, raw_dtype=tensor.tensor_type)
-        writer.write_header_to_file()
-        writer.write_kv_data_to_file()
-        writer.write_tensors_to_file()
-        writer.close()
-        with open(partial, "rb+") as f:  # on disk before the rename: a torn copy would be reused forever
-            os.fsync(f.fileno())
-        os.replace(partial, target)
+        with paths.written_atomically(target) as partial:
+            writer = gguf.GGUFWriter(partial, architecture, use_temp_file=False)
+            for key, field in reader.fields.items():
+                if key.startswith("GGUF.") or key == gguf.Keys.General.ARCHITECTURE:
+                    continue  # written by GGUFWriter itself
+                kind = field.types[0]
+                sub_type = field.types[-1] if kind == gguf.GGUFValueType.ARRAY else None
+                writer.add_key_value(key, field.contents(), kind, sub_type)
+            for tensor in reader.tensors:
+                writer.add_tensor(tensor.name, tensor.data, raw_dtype=tensor.tensor_type)
+                if tensor.name == EMBEDDINGS:
+                    writer.add_tensor(HEAD, tensor.data, raw_dtype=tensor.tensor_type)
+            writer.write_header_to_file()
+            writer.write_kv_data_to_file()
+            writer.write_tensors_to_file()
+            writer.close()
     except OSError as e:
         raise ModelError(f"Cannot write the model's untied copy to {target.parent}: {e.strerror}.") from None
-    finally:
-        if partial.exists():  # (not unlink(missing_ok): its folder may be no folder at all)
-            partial.unlink()
