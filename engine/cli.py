@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--lr", type=float, help="learning rate")
     e.add_argument("--lr-b-ratio", type=float, help="LoRA+: B's learning rate is lr times this")
     e.add_argument("--dropout", type=float, help="LoRA dropout")
+    e.add_argument("--a-init-scale", type=float, help="A's random start is multiplied by this")
     e.add_argument("--beta1", type=float, help="AdamW beta1 (momentum)")
     e.add_argument("--beta2", type=float, help="AdamW beta2")
     e.add_argument("--frozen-context", action="store_true", help="no gradients through the L_T context")
@@ -142,6 +143,7 @@ def config_from_args(args: argparse.Namespace) -> TempLoraConfig:
         lr=getattr(args, "lr", None),
         lr_b_ratio=getattr(args, "lr_b_ratio", None),
         dropout=getattr(args, "dropout", None),
+        a_init_scale=getattr(args, "a_init_scale", None),
         beta1=getattr(args, "beta1", None),
         beta2=getattr(args, "beta2", None),
         frozen_context=True if getattr(args, "frozen_context", False) else None,

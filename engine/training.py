@@ -93,6 +93,8 @@ class TempLoraTrainer:
         groups = {"lora_A": [], "lora_B": []}
         for n, p in self._adapter_parameters(peft_name):
             p.data = p.data.float()  # master weights in fp32 even when the base is bf16
+            if "lora_A" in n:
+                p.data *= config.a_init_scale
             p.requires_grad_(True)
             groups["lora_B" if "lora_B" in n else "lora_A"].append(p)
         optimizer = torch.optim.AdamW(

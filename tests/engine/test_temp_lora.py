@@ -127,3 +127,17 @@ def test_early_chunks_get_their_own_number_of_steps(loaded_model, sample_text):
     with fresh_adapter(trainer, "early", config) as adapter:
         absorb(trainer, "early", tokens)  # three 256-token chunks: 3 steps, then 1, then 1
         assert adapter.steps == 5 and adapter.chunks_trained == 3
+
+
+@pytest.mark.slow
+def test_a_init_scale_multiplies_the_random_start_of_a_only(loaded_model):
+    trainer = loaded_model.trainer
+    starts = {}
+    for scale in (1.0, 2.0):
+        config = loaded_model.config.replace(a_init_scale=scale, seed=7)
+        with fresh_adapter(trainer, f"scale-{scale}", config):
+            starts[scale] = trainer.lora_layers(f"scale-{scale}")
+    assert starts[1.0].keys() == starts[2.0].keys()
+    for module, (a, b) in starts[2.0].items():
+        assert a == pytest.approx(2 * starts[1.0][module][0])  # same seed: the same A, doubled
+        assert not b.any()  # B starts at 0: the adapter starts as the base model
