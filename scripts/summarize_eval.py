@@ -56,7 +56,7 @@ def main(paths: list[str]) -> None:
     for name, r in reports:
         print(
             f"| {name} | {r['tokens']} | {r['chunks']} | {r['base_ppl']:.2f} | {r['temp_lora_ppl']:.2f} "
-            f"| {r['ratio']:.3f} | {r['seconds']:.0f} |"
+            f"| {r['ratio']:.4f} | {r['seconds']:.0f} |"
         )
     for name, r in reports:
         print(f"\n{name}, by position in the book:\n")
