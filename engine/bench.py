@@ -12,6 +12,7 @@ import resource
 import statistics
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import torch
@@ -37,6 +38,29 @@ def matmul_peak(dtype: torch.dtype, n: int = 2048, repeats: int = 6) -> float:
         a @ b
         best = min(best, time.perf_counter() - t)
     return 2 * n**3 / best / 1e9
+
+
+def products_seconds(causal_lm: torch.nn.Module, tokens: int, dtype: torch.dtype) -> float:
+    """Time of a LoRA step's large matrix products alone, at this model's own shapes, for `tokens` tokens.
+
+    Each frozen linear layer (and the output head) multiplies twice a step: forward, and backward for the
+    gradient of its input (4 × parameters × tokens FLOPs in all). Timed as bare `torch.mm` calls, these
+    give the fastest a step could be with these matrix kernels and nothing else: the honest ceiling for
+    the step's fraction of the square-matrix peak.
+    """
+    shapes = Counter(
+        tuple(m.weight.shape)
+        for name, m in causal_lm.named_modules()
+        if isinstance(m, torch.nn.Linear) and "lora_" not in name
+    )
+    total = 0.0
+    for (n_out, n_in), count in shapes.items():
+        w = torch.randn(n_out, n_in, dtype=dtype)
+        x, grad = torch.randn(tokens, n_in, dtype=dtype), torch.randn(tokens, n_out, dtype=dtype)
+        forward = _median_seconds(lambda x=x, w=w: x @ w.T, 3)
+        backward = _median_seconds(lambda grad=grad, w=w: grad @ w, 3)
+        total += count * (forward + backward)
+    return total
 
 
 def _median_seconds(fn, repeats: int) -> float:
@@ -124,6 +148,10 @@ def run_bench(model_spec: str = "default", threads: int | None = None, text: str
     result["train_flops_fraction_1024_tokens"] = (
         4 * trainer.n_params * len(bare) / result["train_step_seconds_1024_tokens"] / 1e9 / peak
     )
+    dtype = torch.bfloat16 if trainer.bf16 else torch.float32
+    products = products_seconds(trainer.causal_lm, STEP_TOKENS, dtype)
+    result["products_seconds_1024_tokens"] = products
+    result["products_flops_fraction_1024_tokens"] = 4 * trainer.n_params * STEP_TOKENS / products / 1e9 / peak
     trainer.remove_adapter(ADAPTER)
     if trainer.bf16:
         result["train_step_seconds_1024_tokens_fp32"] = _fp32_step_seconds(model, context, chunk)

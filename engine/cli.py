@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--targets", help="comma-separated module names to adapt (default: the MLP layers and lm_head)"
     )
+    e.add_argument("--first-layer", type=int, help="no LoRA in the decoder layers below this one")
     e.add_argument("--no-bf16", action="store_true", help="train in fp32")
     e.add_argument("--max-tokens", type=int, help="use only the first N tokens of the file")
     e.add_argument("--long-window", type=int, help="also score with the base model at this window")
@@ -151,6 +152,7 @@ def config_from_args(args: argparse.Namespace) -> TempLoraConfig:
         replay_chunks=getattr(args, "replay", None),
         weight_decay=getattr(args, "weight_decay", None),
         target_modules=tuple(targets.split(",")) if targets else None,
+        first_layer=getattr(args, "first_layer", None),
         bf16=False if getattr(args, "no_bf16", False) else None,
     )
 

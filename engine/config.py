@@ -49,6 +49,9 @@ class TempLoraConfig:
     # gradients of a book's first chunks and so shrinks every later step): a small gain, mostly late.
     beta2: float = 0.95
     target_modules: tuple[str, ...] = field(default=MLP_AND_HEAD)
+    # Decoder layers below this one get no LoRA (the head always does when targeted): the backward pass
+    # then stops at this layer, so every step skips the lower layers' share of it.
+    first_layer: int = 0
     bf16: bool = True  # bf16 frozen weights + autocast, when the CPU supports bf16 matmul
     loss_slice_tokens: int = 256  # the loss is computed in slices so full fp32 logits never exist
     window: int = 1024  # W: tokens the model sees when generating (and when scoring in eval)
@@ -65,6 +68,7 @@ class TempLoraConfig:
             "replay_chunks",
             "early_chunks",
             "early_epochs",
+            "first_layer",
         )
         for name in counts:
             if getattr(self, name) < 0:

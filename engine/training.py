@@ -83,13 +83,19 @@ class TempLoraTrainer:
             r=config.rank,
             lora_alpha=config.alpha,
             lora_dropout=config.dropout,
-            target_modules=list(config.target_modules),
+            target_modules=self._target_names(config),
             bias="none",
         )
         if self.peft is None:
             self.peft = get_peft_model(self.causal_lm, lora, adapter_name=peft_name)
         else:
             self.peft.add_adapter(peft_name, lora)
+        if self.bf16:
+            # PEFT casts a LoRA layer's input to its weights' dtype (fp32 masters here), then autocast casts
+            # it back to bf16 for the product: two copies of every adapted layer's input, for nothing.
+            for module in self.peft.modules():
+                if hasattr(module, "cast_input_dtype_enabled"):
+                    module.cast_input_dtype_enabled = False
         groups = {"lora_A": [], "lora_B": []}
         for n, p in self._adapter_parameters(peft_name):
             p.data = p.data.float()  # master weights in fp32 even when the base is bf16
@@ -107,6 +113,20 @@ class TempLoraTrainer:
         )
         self.adapters[name] = DocumentAdapter(name, peft_name, config, optimizer)
         return self.adapters[name]
+
+    def _target_names(self, config: TempLoraConfig) -> list[str]:
+        """Full names of the modules this adapter adapts: the targets, in layers from `first_layer` up."""
+        names = []
+        for name, _ in self.causal_lm.named_modules():
+            parts = name.split(".")
+            if parts[-1] not in config.target_modules:
+                continue
+            layer = next((int(p) for p in parts if p.isdigit()), None)
+            if layer is None or layer >= config.first_layer:
+                names.append(name)
+        if not names:
+            raise ValueError(f"no module of the model matches {list(config.target_modules)}")
+        return names
 
     def remove_adapter(self, name: str) -> None:
         """Forget a document's adapter and optimiser state."""

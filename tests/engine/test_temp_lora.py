@@ -141,3 +141,30 @@ def test_a_init_scale_multiplies_the_random_start_of_a_only(loaded_model):
     for module, (a, b) in starts[2.0].items():
         assert a == pytest.approx(2 * starts[1.0][module][0])  # same seed: the same A, doubled
         assert not b.any()  # B starts at 0: the adapter starts as the base model
+
+
+@pytest.mark.slow
+def test_first_layer_leaves_the_lower_layers_without_lora(loaded_model):
+    trainer = loaded_model.trainer
+    n_layers = trainer.causal_lm.config.num_hidden_layers
+    config = loaded_model.config.replace(first_layer=n_layers - 4)
+    with fresh_adapter(trainer, "upper", config):
+        modules = trainer.lora_layers("upper")
+    layers = {int(part) for module in modules for part in module.split(".") if part.isdigit()}
+    assert layers == set(range(n_layers - 4, n_layers))
+    assert "lm_head" in modules  # the head has no layer number: always adapted when targeted
+    assert len(modules) == 4 * 3 + 1  # gate, up and down in each of the top four layers
+
+
+@pytest.mark.slow
+def test_skipping_peft_input_casts_changes_no_loss(loaded_model, sample_text):
+    trainer = loaded_model.trainer
+    tokens = loaded_model.tokens(sample_text)[:768]
+    losses = []
+    for cast in (False, True):
+        with fresh_adapter(trainer, f"cast-{cast}", loaded_model.config.replace(seed=5)):
+            for module in trainer.peft.modules():
+                if hasattr(module, "cast_input_dtype_enabled"):
+                    module.cast_input_dtype_enabled = cast  # True: PEFT's own fp32 copy of each input
+            losses.append([trainer.train_step(f"cast-{cast}", tokens[:512], tokens[512:]) for _ in range(2)])
+    assert losses[0] == losses[1]
