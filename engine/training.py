@@ -93,9 +93,7 @@ class TempLoraTrainer:
         if self.bf16:
             # PEFT casts a LoRA layer's input to its weights' dtype (fp32 masters here), then autocast casts
             # it back to bf16 for the product: two copies of every adapted layer's input, for nothing.
-            for module in self.peft.modules():
-                if hasattr(module, "cast_input_dtype_enabled"):
-                    module.cast_input_dtype_enabled = False
+            self.set_input_casts(False)
         groups = {"lora_A": [], "lora_B": []}
         for n, p in self._adapter_parameters(peft_name):
             p.data = p.data.float()  # master weights in fp32 even when the base is bf16
@@ -114,14 +112,22 @@ class TempLoraTrainer:
         self.adapters[name] = DocumentAdapter(name, peft_name, config, optimizer)
         return self.adapters[name]
 
+    def set_input_casts(self, enabled: bool) -> None:
+        """Whether PEFT copies each adapted layer's input to the adapter weights' dtype (fp32)."""
+        for module in self.peft.modules():
+            if hasattr(module, "cast_input_dtype_enabled"):
+                module.cast_input_dtype_enabled = enabled
+
     def _target_names(self, config: TempLoraConfig) -> list[str]:
-        """Full names of the modules this adapter adapts: the targets, in layers from `first_layer` up."""
+        """Full names of the modules this adapter adapts: the targets, in layers from `first_layer` up.
+
+        A target matches a module's name, or its end after a dot, as PEFT matches `target_modules`.
+        """
         names = []
         for name, _ in self.causal_lm.named_modules():
-            parts = name.split(".")
-            if parts[-1] not in config.target_modules:
+            if not any(name == t or name.endswith(f".{t}") for t in config.target_modules):
                 continue
-            layer = next((int(p) for p in parts if p.isdigit()), None)
+            layer = next((int(p) for p in name.split(".") if p.isdigit()), None)
             if layer is None or layer >= config.first_layer:
                 names.append(name)
         if not names:

@@ -163,8 +163,6 @@ def test_skipping_peft_input_casts_changes_no_loss(loaded_model, sample_text):
     losses = []
     for cast in (False, True):
         with fresh_adapter(trainer, f"cast-{cast}", loaded_model.config.replace(seed=5)):
-            for module in trainer.peft.modules():
-                if hasattr(module, "cast_input_dtype_enabled"):
-                    module.cast_input_dtype_enabled = cast  # True: PEFT's own fp32 copy of each input
+            trainer.set_input_casts(cast)  # True: PEFT's own fp32 copy of each input
             losses.append([trainer.train_step(f"cast-{cast}", tokens[:512], tokens[512:]) for _ in range(2)])
     assert losses[0] == losses[1]
