@@ -8,9 +8,11 @@ layout; engine/export.py re-applies the permutation to the adapter.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import logging
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -53,6 +55,26 @@ def fingerprint(path: Path) -> str:
 def cache_folder(info: ModelInfo) -> Path:
     """Where the dequantised weights of this model file are cached."""
     return paths.cache_dir() / "models" / f"{info.path.stem}-{fingerprint(info.path)}"
+
+
+def remove_older_copies(info: ModelInfo) -> None:
+    """Delete the caches (dequantised weights, untied copy) of earlier versions of this model file.
+
+    A reinstalled or edited model file gets a new fingerprint and so new caches; without this the old ones
+    (~600 MB for the embedded model) would pile up. Copies are matched by the file's name, so two different
+    files of the same name, used in turn, rebuild their caches each time (slower, never wrong).
+    """
+    current = fingerprint(info.path)
+    own = re.compile(re.escape(info.path.stem) + r"-([0-9a-f]{16})(\.untied\.gguf)?")
+    for entry in (paths.cache_dir() / "models").glob(f"{glob.escape(info.path.stem)}-*"):
+        match = own.fullmatch(entry.name)
+        if not match or match[1] == current:
+            continue
+        log.info("removing the cache of an earlier version of %s: %s", info.path.name, entry)
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 def _set_tensor(model, dotted: str, value: torch.Tensor) -> None:
@@ -104,7 +126,7 @@ def _dequantise(info: ModelInfo):
     return model
 
 
-def _save_cache(model, folder: Path) -> None:
+def _save_cache(model, info: ModelInfo, folder: Path) -> None:
     from safetensors.torch import save_model
 
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -115,6 +137,7 @@ def _save_cache(model, folder: Path) -> None:
         extra = {_BUFFER + n: b.contiguous() for n, b in model.named_buffers()}
         save_model(_WithBuffers(model, extra), str(tmp / _WEIGHTS))
         os.replace(tmp, folder)  # the cache appears whole or not at all
+        remove_older_copies(info)
     except OSError as e:
         log.warning("could not cache dequantised weights in %s: %s", folder, e)
     finally:
@@ -133,5 +156,5 @@ def load_torch_model(info: ModelInfo):
             log.warning("ignoring damaged cache %s: %s", folder, e)
             shutil.rmtree(folder, ignore_errors=True)
     model = _dequantise(info)
-    _save_cache(model, folder)
+    _save_cache(model, info, folder)
     return model.eval()

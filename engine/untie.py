@@ -16,7 +16,7 @@ from pathlib import Path
 from engine import paths
 from engine.errors import ModelError
 from engine.models import ModelInfo
-from engine.torch_model import fingerprint
+from engine.torch_model import fingerprint, remove_older_copies
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ def generation_model_path(info: ModelInfo) -> Path:
         from gguf import GGUFReader
 
         _write_untied(GGUFReader(info.path), info.architecture, target)
+        remove_older_copies(info)
     return target
 
 

@@ -56,3 +56,25 @@ def test_an_unwritable_cache_gives_a_clear_message(longform_home):
     (longform_home / "cache").write_text("not a folder")  # the copy cannot be written under it
     with pytest.raises(ModelError, match="untied copy"):
         generation_model_path(inspect_model(resolve_model("default")))
+
+
+def test_a_changed_model_file_replaces_the_caches_of_its_earlier_version(longform_home, tmp_path):
+    import os
+    import shutil
+
+    model = tmp_path / "book-model.gguf"
+    shutil.copyfile(resolve_model("default"), model)
+    first = generation_model_path(inspect_model(model))
+    models = first.parent
+    earlier_weights = models / "book-model-0123456789abcdef"  # an earlier version's dequantised weights
+    earlier_weights.mkdir()
+    kept = [models / "other-model-0123456789abcdef", models / "book-model-notafingerprint"]
+    for path in kept:
+        path.mkdir()
+
+    stat = model.stat()
+    os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # as a reinstall would
+    second = generation_model_path(inspect_model(model))
+    assert second != first and second.exists()
+    assert not first.exists() and not earlier_weights.exists()
+    assert all(path.exists() for path in kept)
