@@ -8,6 +8,7 @@ continuation follows from.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import time
@@ -35,9 +36,18 @@ class ChunkReport:
         return math.exp(self.loss)
 
 
-def split_chunks(n_tokens: int, chunk_tokens: int) -> list[tuple[int, int]]:
-    """[start, end) of every Δ-token chunk; the last one may be shorter."""
-    return [(s, min(s + chunk_tokens, n_tokens)) for s in range(0, n_tokens, chunk_tokens)]
+def split_chunks(n_tokens: int, config: TempLoraConfig) -> list[tuple[int, int]]:
+    """[start, end) of each chunk: the opening's smaller ones, then Δ tokens each; the last may be shorter."""
+    opening = min(config.opening_tokens, n_tokens)
+    starts = [*range(0, opening, config.opening_chunk_tokens), *range(opening, n_tokens, config.chunk_tokens)]
+    return list(itertools.pairwise([*starts, n_tokens]))
+
+
+def full_size(chunk: tuple[int, int], config: TempLoraConfig) -> bool:
+    """Whether a chunk has all the tokens its place in the text gives it (the last one may not yet)."""
+    start, end = chunk
+    size = config.opening_chunk_tokens if start < config.opening_tokens else config.chunk_tokens
+    return end - start == size
 
 
 def training_context(tokens: torch.Tensor, start: int, config: TempLoraConfig) -> torch.Tensor:
@@ -81,7 +91,7 @@ def absorb(
 ) -> list[ChunkReport]:
     """Test-then-train every chunk of `tokens` from `first_chunk` on; `on_chunk(report, total)` after each."""
     config = trainer.adapters[adapter].config
-    chunks = split_chunks(len(tokens), config.chunk_tokens)
+    chunks = split_chunks(len(tokens), config)
     reports = []
     for index in range(first_chunk, len(chunks)):
         start, end = chunks[index]

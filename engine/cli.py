@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--chunk", type=int, help="Δ: tokens per chunk")
     e.add_argument("--context", type=int, help="L_T: earlier tokens fed before a chunk in training")
     e.add_argument("--epochs", type=int, help="E: training steps per chunk")
+    e.add_argument("--opening", type=int, help="tokens at the start learned in smaller chunks (0: none)")
+    e.add_argument("--opening-chunk", type=int, help="tokens per chunk over the opening")
     e.add_argument("--early-chunks", type=int, help="the first N chunks get --early-epochs steps instead")
     e.add_argument("--early-epochs", type=int, help="steps per chunk for the first --early-chunks chunks")
     e.add_argument("--rank", type=int, help="LoRA rank r")
@@ -137,6 +139,8 @@ def config_from_args(args: argparse.Namespace) -> TempLoraConfig:
         chunk_tokens=getattr(args, "chunk", None),
         context_tokens=getattr(args, "context", None),
         epochs=getattr(args, "epochs", None),
+        opening_tokens=getattr(args, "opening", None),
+        opening_chunk_tokens=getattr(args, "opening_chunk", None),
         early_chunks=getattr(args, "early_chunks", None),
         early_epochs=getattr(args, "early_epochs", None),
         rank=getattr(args, "rank", None),

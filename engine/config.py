@@ -27,6 +27,10 @@ class TempLoraConfig:
     chunk_tokens: int = 256  # Δ: tokens per training chunk
     context_tokens: int = 512  # L_T: earlier tokens fed before a chunk, with no loss on them
     epochs: int = 1  # E: optimiser steps per chunk
+    # The opening of a text is learned in smaller chunks: while the adapter knows least, it is updated
+    # twice as often (Δ 128 over the first 4096 tokens gained on three books' openings; Δ 64 over 1024 lost).
+    opening_tokens: int = 4096
+    opening_chunk_tokens: int = 128
     early_chunks: int = 0  # the first this many chunks of a document get `early_epochs` steps instead of E
     early_epochs: int = 0  # 0: off. 4 steps on 4 chunks hurt Emma's opening (0.930 vs 0.915): over-fitting
     # Run the L_T context without gradients (a key/value cache): 1.3× faster absorption, 0.002 worse (P&P).
@@ -59,7 +63,7 @@ class TempLoraConfig:
 
     def __post_init__(self) -> None:
         self.target_modules = tuple(self.target_modules)
-        for name in ("chunk_tokens", "epochs", "rank", "window", "loss_slice_tokens"):
+        for name in ("chunk_tokens", "opening_chunk_tokens", "epochs", "rank", "window", "loss_slice_tokens"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
         counts = (
@@ -69,10 +73,13 @@ class TempLoraConfig:
             "early_chunks",
             "early_epochs",
             "first_layer",
+            "opening_tokens",
         )
         for name in counts:
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 or more")
+        if self.opening_tokens % self.opening_chunk_tokens:
+            raise ValueError("opening_tokens must be a multiple of opening_chunk_tokens")
         if not (self.lr > 0 and self.lr_b_ratio > 0 and self.a_init_scale > 0):
             raise ValueError("lr, lr_b_ratio and a_init_scale must be positive")
 

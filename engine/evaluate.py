@@ -117,7 +117,7 @@ def evaluate(
     trainer.add_adapter(ADAPTER, config)
     report = EvalReport(window=config.window, long_window=long_window)
     began = time.perf_counter()
-    chunks = split_chunks(len(tokens), config.chunk_tokens)
+    chunks = split_chunks(len(tokens), config)
     try:
         for index, (start, end) in enumerate(chunks):
             trained = index > 0

@@ -106,7 +106,7 @@ def measure_recall(
 ) -> dict:
     """Absorb `tokens` chunk by chunk; at `probes` even points, continue with and without the adapter."""
     trainer, gen, config = model.trainer, model.generator, model.config
-    chunks = split_chunks(len(tokens), config.chunk_tokens)
+    chunks = split_chunks(len(tokens), config)
     points = sorted({round(len(chunks) * (i + 1) / probes) for i in range(probes)})
     trainer.add_adapter("recall")
     counts = {"base": RecallCount(), "temp_lora": RecallCount()}

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 
 from engine import __version__
-from engine.absorb import learn_chunk, split_chunks
+from engine.absorb import full_size, learn_chunk, split_chunks
 from engine.config import TempLoraConfig
 from engine.errors import UserError
 from engine.generate import Sampling
@@ -47,12 +47,8 @@ class Document:
     closed: bool = False
 
     def complete_chunks(self) -> list[tuple[int, int]]:
-        """Chunks of a full Δ tokens; the unfinished tail waits until the writer has written it."""
-        return [
-            c
-            for c in split_chunks(len(self.tokens), self.config.chunk_tokens)
-            if c[1] - c[0] == self.config.chunk_tokens
-        ]
+        """Chunks of their full size; the unfinished tail waits until the writer has written it."""
+        return [c for c in split_chunks(len(self.tokens), self.config) if full_size(c, self.config)]
 
 
 class Abandoned(Exception):
@@ -220,7 +216,8 @@ class EngineServer:
                 diff = (old[:limit] != tokens[:limit]).nonzero()
                 same = int(diff[0]) if len(diff) else limit
             # Chunks from the first changed token on are new or changed; the adapter keeps what it learned.
-            doc.chunks_absorbed = min(doc.chunks_absorbed, same // doc.config.chunk_tokens)
+            unchanged = sum(1 for _, end in doc.complete_chunks() if end <= same)
+            doc.chunks_absorbed = min(doc.chunks_absorbed, unchanged)
             doc.text, doc.tokens = text, tokens
             new_chunks = len(doc.complete_chunks()) - doc.chunks_absorbed
         self.done(request.id, new_chunks=new_chunks)

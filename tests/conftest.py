@@ -36,7 +36,8 @@ def loaded_model(shared_home):
     previous = os.environ.get("LONGFORM_HOME")
     os.environ["LONGFORM_HOME"] = str(shared_home)
     try:
-        model = LoadedModel("default", TempLoraConfig(window=512, chunk_tokens=256), threads=2)
+        config = TempLoraConfig(window=512, chunk_tokens=256, opening_tokens=0)  # Δ 256 from the first token
+        model = LoadedModel("default", config, threads=2)
         model.trainer  # noqa: B018 - load the torch side now, under the shared home
     finally:
         if previous is None:

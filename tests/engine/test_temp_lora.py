@@ -7,7 +7,8 @@ import contextlib
 import pytest
 import torch
 
-from engine.absorb import absorb, split_chunks
+from engine.absorb import absorb, full_size, split_chunks
+from engine.config import TempLoraConfig
 from engine.generate import Sampling
 
 
@@ -22,9 +23,20 @@ def fresh_adapter(trainer, name: str, config=None):
 
 
 def test_chunks_cover_the_text_without_overlap():
-    assert split_chunks(10, 4) == [(0, 4), (4, 8), (8, 10)]
-    assert split_chunks(8, 4) == [(0, 4), (4, 8)]
-    assert split_chunks(0, 4) == []
+    plain = TempLoraConfig(chunk_tokens=4, opening_tokens=0)
+    assert split_chunks(10, plain) == [(0, 4), (4, 8), (8, 10)]
+    assert split_chunks(8, plain) == [(0, 4), (4, 8)]
+    assert split_chunks(0, plain) == []
+
+
+def test_the_opening_is_cut_into_smaller_chunks():
+    config = TempLoraConfig(chunk_tokens=4, opening_tokens=4, opening_chunk_tokens=2)
+    assert split_chunks(11, config) == [(0, 2), (2, 4), (4, 8), (8, 11)]
+    assert split_chunks(3, config) == [(0, 2), (2, 3)]
+    assert [full_size(c, config) for c in split_chunks(11, config)] == [True, True, True, False]
+    assert [full_size(c, config) for c in split_chunks(3, config)] == [True, False]
+    with pytest.raises(ValueError, match="multiple"):
+        TempLoraConfig(opening_tokens=100, opening_chunk_tokens=128)
 
 
 @pytest.mark.slow
@@ -32,10 +44,13 @@ def test_absorbing_a_text_lowers_its_perplexity(loaded_model, sample_text):
     trainer = loaded_model.trainer
     tokens = loaded_model.tokens(sample_text)[:1024]
     base_nll, n = trainer.window_nll(tokens, 0, len(tokens), 512, adapter=None)
-    with fresh_adapter(trainer, "lower"):
+    opening = loaded_model.config.replace(opening_tokens=512, opening_chunk_tokens=128)
+    with fresh_adapter(trainer, "lower", opening):
         reports = absorb(trainer, "lower", tokens)
         tuned_nll, n2 = trainer.window_nll(tokens, 0, len(tokens), 512, adapter="lower")
-    assert [r.index for r in reports] == [0, 1, 2, 3]  # 1024 tokens in 256-token chunks
+    # 1024 tokens: the opening's 512 in 128-token chunks, then 256-token ones
+    opening_chunks = [(0, 128), (128, 256), (256, 384), (384, 512)]
+    assert [(r.start, r.end) for r in reports] == [*opening_chunks, (512, 768), (768, 1024)]
     assert n == n2 == len(tokens) - 1
     assert tuned_nll / n < 0.95 * base_nll / n  # the text became clearly more predictable
 
