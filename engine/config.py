@@ -27,8 +27,9 @@ class TempLoraConfig:
     chunk_tokens: int = 256  # Δ: tokens per training chunk
     context_tokens: int = 512  # L_T: earlier tokens fed before a chunk, with no loss on them
     epochs: int = 1  # E: optimiser steps per chunk
-    # The opening of a text is learned in smaller chunks: while the adapter knows least, it is updated
-    # twice as often (Δ 128 over the first 4096 tokens gained on three books' openings; Δ 64 over 1024 lost).
+    # The opening of a text is learned in smaller chunks: while the adapter knows least, it is updated twice
+    # as often. Δ 128 over the first 4096 tokens gained on all six books' openings (0.0002–0.0018) and on
+    # P&P at three LoRA seeds; over 2048 or 8192 tokens, or Δ 64 over 1024, it did not (docs/BENCHMARKS.md).
     opening_tokens: int = 4096
     opening_chunk_tokens: int = 128
     early_chunks: int = 0  # the first this many chunks of a document get `early_epochs` steps instead of E
