@@ -68,6 +68,8 @@ def test_eval_json_reports_the_protocol(short_text, shared_home):
         "--json",
         "--chunk",
         "256",
+        "--opening",
+        "256",  # then 128-token chunks up to token 256
         "--window",
         "256",
         "--long-window",
@@ -89,13 +91,17 @@ def test_eval_json_reports_the_protocol(short_text, shared_home):
         "long_window_temp_lora_ppl",
     }
     assert report["tokens"] == 600
-    assert report["chunks"] == 3
+    assert report["chunks"] == 4
     assert report["window"] == 256
-    assert len(report["per_chunk"]) == 3
-    assert [c["index"] for c in report["per_chunk"]] == [0, 1, 2]
+    assert [(c["index"], c["start"], c["end"]) for c in report["per_chunk"]] == [
+        (0, 0, 128),
+        (1, 128, 256),
+        (2, 256, 512),
+        (3, 512, 600),
+    ]
     for key in ("base_ppl", "temp_lora_ppl", "long_window_ppl", "long_window_temp_lora_ppl", "seconds"):
         assert isinstance(report[key], float) and report[key] > 0
-    first, last = report["per_chunk"][0], report["per_chunk"][2]
+    first, last = report["per_chunk"][0], report["per_chunk"][2]  # the last scored at both windows
     assert first["base_ppl"] == first["temp_lora_ppl"]  # chunk 0 is scored before any training
     assert first["long_window_ppl"] == first["long_window_temp_lora_ppl"]
     assert last["temp_lora_ppl"] != last["base_ppl"]
