@@ -16,7 +16,7 @@ from pathlib import Path
 from engine import paths
 from engine.errors import ModelError
 from engine.models import ModelInfo
-from engine.torch_model import fingerprint, remove_older_copies
+from engine.torch_model import cache_folder, remove_older_copies
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,8 @@ def generation_model_path(info: ModelInfo) -> Path:
     """
     if not info.tied_head:
         return info.path
-    target = paths.cache_dir() / "models" / f"{info.path.stem}-{fingerprint(info.path)}.untied.gguf"
+    folder = cache_folder(info)  # the dequantised weights' name, so both caches go and come together
+    target = folder.with_name(folder.name + ".untied.gguf")
     if not target.exists():
         from gguf import GGUFReader
 
