@@ -71,6 +71,7 @@ def learn_chunk(
     config = trainer.adapters[adapter].config
     start, end = chunks[index]
     context = training_context(tokens, start, config)
+    trainer.set_learning_rate(adapter, config.lr_at(start))
     loss = trainer.train_chunk(adapter, context, tokens[start:end], between_steps)
     draw = random.Random(config.seed * 1_000_003 + index)
     for _ in range(config.replay_chunks if index else 0):

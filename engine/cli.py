@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--rank", type=int, help="LoRA rank r")
     e.add_argument("--alpha", type=float, help="LoRA alpha")
     e.add_argument("--lr", type=float, help="learning rate")
+    e.add_argument("--lr-decay-from", type=int, help="tokens into the text after which the lr falls (0: never)")
+    e.add_argument("--lr-decay-power", type=float, help="the lr falls as (from / position) ** this")
     e.add_argument("--lr-b-ratio", type=float, help="LoRA+: B's learning rate is lr times this")
     e.add_argument("--dropout", type=float, help="LoRA dropout")
     e.add_argument("--a-init-scale", type=float, help="A's random start is multiplied by this")
@@ -146,6 +148,8 @@ def config_from_args(args: argparse.Namespace) -> TempLoraConfig:
         rank=getattr(args, "rank", None),
         alpha=getattr(args, "alpha", None),
         lr=getattr(args, "lr", None),
+        lr_decay_tokens=getattr(args, "lr_decay_from", None),
+        lr_decay_power=getattr(args, "lr_decay_power", None),
         lr_b_ratio=getattr(args, "lr_b_ratio", None),
         dropout=getattr(args, "dropout", None),
         a_init_scale=getattr(args, "a_init_scale", None),

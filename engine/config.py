@@ -44,7 +44,12 @@ class TempLoraConfig:
     # A starts random (PEFT's Kaiming-uniform) times this, B at 0. A larger A makes each of B's steps move
     # the weights further while A's own steps stay lr-sized: 2 gained on two books, 3 and 0.5 lost.
     a_init_scale: float = 2.0
-    lr: float = 1e-3  # AdamW, constant: the first chunk is learned at full rate (no warm-up from 0)
+    lr: float = 1e-3  # AdamW: the first chunk is learned at full rate (no warm-up from 0)
+    # Past `lr_decay_tokens` into a text the learning rate falls as (lr_decay_tokens / position) ** power
+    # (0: constant all through). Early on the adapter must learn fast; deep in a book it has learned the
+    # book's names and manner, and smaller steps keep them from being pushed about by each new chunk.
+    lr_decay_tokens: int = 0
+    lr_decay_power: float = 0.5
     lr_b_ratio: float = 1.0  # LoRA+ (arXiv 2402.12354): B learns at lr × this. 0.25, 4, 8, 16 all hurt
     weight_decay: float = 0.0
     # AdamW momentum: how much earlier chunks' gradients steer the next steps. 0.7 rather than the usual 0.9:
@@ -75,6 +80,8 @@ class TempLoraConfig:
             "early_epochs",
             "first_layer",
             "opening_tokens",
+            "lr_decay_tokens",
+            "lr_decay_power",
         )
         for name in counts:
             if getattr(self, name) < 0:
@@ -83,6 +90,12 @@ class TempLoraConfig:
             raise ValueError("opening_tokens must be a multiple of opening_chunk_tokens")
         if not (self.lr > 0 and self.lr_b_ratio > 0 and self.a_init_scale > 0):
             raise ValueError("lr, lr_b_ratio and a_init_scale must be positive")
+
+    def lr_at(self, position: int) -> float:
+        """The learning rate for a chunk that starts `position` tokens into its text."""
+        if not self.lr_decay_tokens or position <= self.lr_decay_tokens:
+            return self.lr
+        return self.lr * (self.lr_decay_tokens / position) ** self.lr_decay_power
 
     def to_dict(self) -> dict:
         """Plain values, for JSON reports."""

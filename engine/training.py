@@ -112,6 +112,13 @@ class TempLoraTrainer:
         self.adapters[name] = DocumentAdapter(name, peft_name, config, optimizer)
         return self.adapters[name]
 
+    def set_learning_rate(self, name: str, lr: float) -> None:
+        """The learning rate of this adapter's next steps (B's is lr times `lr_b_ratio`)."""
+        adapter = self.adapters[name]
+        a_group, b_group = adapter.optimizer.param_groups
+        a_group["lr"] = lr
+        b_group["lr"] = lr * adapter.config.lr_b_ratio
+
     def set_input_casts(self, enabled: bool) -> None:
         """Whether PEFT copies each adapted layer's input to the adapter weights' dtype (fp32)."""
         for module in self.peft.modules():

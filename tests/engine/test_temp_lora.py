@@ -39,6 +39,15 @@ def test_the_opening_is_cut_into_smaller_chunks():
         TempLoraConfig(opening_tokens=100, opening_chunk_tokens=128)
 
 
+def test_the_learning_rate_falls_past_lr_decay_tokens():
+    config = TempLoraConfig(lr=1e-3, lr_decay_tokens=1000, lr_decay_power=0.5)
+    assert config.lr_at(0) == config.lr_at(1000) == 1e-3
+    assert config.lr_at(4000) == pytest.approx(0.5e-3)  # 4× further in: half the rate
+    assert TempLoraConfig(lr_decay_tokens=0).lr_at(10**6) == TempLoraConfig().lr
+    with pytest.raises(ValueError, match="lr_decay_tokens"):
+        TempLoraConfig(lr_decay_tokens=-1)
+
+
 @pytest.mark.slow
 def test_absorbing_a_text_lowers_its_perplexity(loaded_model, sample_text):
     trainer = loaded_model.trainer
@@ -142,6 +151,27 @@ def test_early_chunks_get_their_own_number_of_steps(loaded_model, sample_text):
     with fresh_adapter(trainer, "early", config) as adapter:
         absorb(trainer, "early", tokens)  # three 256-token chunks: 3 steps, then 1, then 1
         assert adapter.steps == 5 and adapter.chunks_trained == 3
+
+
+@pytest.mark.slow
+def test_each_chunk_is_learned_at_the_rate_of_its_place_in_the_text(loaded_model, sample_text):
+    trainer = loaded_model.trainer
+    tokens = loaded_model.tokens(sample_text)[:1024]
+    config = loaded_model.config.replace(lr=1e-3, lr_b_ratio=2.0, lr_decay_tokens=256, lr_decay_power=1.0)
+    seen = []
+    with fresh_adapter(trainer, "decay", config) as adapter:
+        step = trainer.train_step
+
+        def record(name, context, chunk):
+            seen.extend(g["lr"] for g in adapter.optimizer.param_groups)  # A's, then B's
+            return step(name, context, chunk)
+
+        trainer.train_step = record
+        try:
+            absorb(trainer, "decay", tokens)  # chunks start at 0, 256, 512, 768
+        finally:
+            del trainer.train_step
+    assert seen == pytest.approx([1e-3, 2e-3, 1e-3, 2e-3, 0.5e-3, 1e-3, 1e-3 / 3, 2e-3 / 3])
 
 
 @pytest.mark.slow
