@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--rank", type=int, help="LoRA rank r")
     e.add_argument("--alpha", type=float, help="LoRA alpha")
     e.add_argument("--lr", type=float, help="learning rate")
-    e.add_argument("--lr-decay-from", type=int, help="tokens into the text after which the lr falls (0: never)")
+    e.add_argument("--lr-decay-from", type=int, help="tokens into a text after which the lr falls (0: never)")
     e.add_argument("--lr-decay-power", type=float, help="the lr falls as (from / position) ** this")
     e.add_argument("--lr-b-ratio", type=float, help="LoRA+: B's learning rate is lr times this")
     e.add_argument("--dropout", type=float, help="LoRA dropout")
