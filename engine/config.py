@@ -47,8 +47,10 @@ class TempLoraConfig:
     lr: float = 1e-3  # AdamW: the first chunk is learned at full rate (no warm-up from 0)
     # Past `lr_decay_tokens` into a text the learning rate falls as (lr_decay_tokens / position) ** power
     # (0: constant all through). Early on the adapter must learn fast; deep in a book it has learned the
-    # book's names and manner, and smaller steps keep them from being pushed about by each new chunk.
-    lr_decay_tokens: int = 0
+    # book's names and manner, and smaller steps keep each new chunk from pushing them about. From 16k
+    # tokens as 1/sqrt(position) gained 0.0065 on whole Persuasion, most in its late chapters; as
+    # 1/position it gained less (docs/BENCHMARKS.md, session 8).
+    lr_decay_tokens: int = 16384
     lr_decay_power: float = 0.5
     lr_b_ratio: float = 1.0  # LoRA+ (arXiv 2402.12354): B learns at lr × this. 0.25, 4, 8, 16 all hurt
     weight_decay: float = 0.0
