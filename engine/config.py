@@ -48,8 +48,8 @@ class TempLoraConfig:
     # Past `lr_decay_tokens` into a text the learning rate falls as (lr_decay_tokens / position) ** power
     # (0: constant all through). Early on the adapter must learn fast; deep in a book it has learned the
     # book's names and manner, and smaller steps keep each new chunk from pushing them about. From 16k
-    # tokens as 1/sqrt(position) gained 0.0065 on whole Persuasion, most in its late chapters; as
-    # 1/position it gained less (docs/BENCHMARKS.md, session 8).
+    # tokens as 1/sqrt(position) gained on four whole novels (0.0065–0.0120, most in the late chapters);
+    # as 1/position it gained less (docs/BENCHMARKS.md, session 8).
     lr_decay_tokens: int = 16384
     lr_decay_power: float = 0.5
     lr_b_ratio: float = 1.0  # LoRA+ (arXiv 2402.12354): B learns at lr × this. 0.25, 4, 8, 16 all hurt
