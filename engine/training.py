@@ -102,14 +102,12 @@ class TempLoraTrainer:
             p.requires_grad_(True)
             groups["lora_B" if "lora_B" in n else "lora_A"].append(p)
         optimizer = torch.optim.AdamW(
-            [
-                {"params": groups["lora_A"], "lr": config.lr},
-                {"params": groups["lora_B"], "lr": config.lr * config.lr_b_ratio},
-            ],
+            [{"params": groups["lora_A"]}, {"params": groups["lora_B"]}],
             weight_decay=config.weight_decay,
             betas=(config.beta1, config.beta2),
         )
         self.adapters[name] = DocumentAdapter(name, peft_name, config, optimizer)
+        self.set_learning_rate(name, config.lr)  # the one place that applies B's ratio
         return self.adapters[name]
 
     def set_learning_rate(self, name: str, lr: float) -> None:
