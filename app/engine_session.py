@@ -25,9 +25,13 @@ class Absorption:
     doc: str
     chunks_absorbed: int = 0
     chunks_total: int = 0
+    # Training work (tokens run through the model) done and to do: chunks differ in cost (the opening's
+    # are smaller), so the ETA is paced by work, not by chunks. An engine that sends none: chunks.
+    work_absorbed: int = 0
+    work_total: int = 0
     adapter_version: int = 0
     losses: list[float] = field(default_factory=list)  # test loss of each chunk, in the order absorbed
-    stamps: list[tuple[float, int]] = field(default_factory=list)  # (time, chunks absorbed) for the ETA
+    stamps: list[tuple[float, int]] = field(default_factory=list)  # (time, work absorbed) for the ETA
 
     @property
     def fraction(self) -> float:
@@ -39,15 +43,17 @@ class Absorption:
         if len(recent) < 2 or recent[-1][1] <= recent[0][1]:
             return None
         pace = (recent[-1][0] - recent[0][0]) / (recent[-1][1] - recent[0][1])
-        return max(0.0, (self.chunks_total - self.chunks_absorbed) * pace)
+        return max(0.0, (self.work_total - self.work_absorbed) * pace)
 
     def update(self, event: dict, now: float) -> None:
         self.chunks_absorbed = int(event.get("chunks_absorbed") or 0)
         self.chunks_total = int(event.get("chunks_total") or 0)
+        self.work_absorbed = int(event.get("work_absorbed") or self.chunks_absorbed)
+        self.work_total = int(event.get("work_total") or self.chunks_total)
         self.adapter_version = int(event.get("adapter_version") or 0)
         if isinstance(event.get("loss"), (int, float)):
             self.losses.append(float(event["loss"]))
-        self.stamps.append((now, self.chunks_absorbed))
+        self.stamps.append((now, self.work_absorbed))
 
 
 class EngineSession:
@@ -105,7 +111,7 @@ class EngineSession:
             if request_kind == "open_document" and kind == "done" and isinstance(event.get("doc"), str):
                 progress = self.documents.setdefault(event["doc"], Absorption(event["doc"]))
                 progress.chunks_total = int(event.get("chunks_total") or 0)
-                progress.stamps.append((time.monotonic(), progress.chunks_absorbed))
+                progress.stamps.append((time.monotonic(), progress.work_absorbed))
 
     def forget(self, doc: str) -> None:
         self.documents.pop(doc, None)

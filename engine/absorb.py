@@ -50,6 +50,14 @@ def full_size(chunk: tuple[int, int], config: TempLoraConfig) -> bool:
     return end - start == size
 
 
+def training_tokens(chunk: tuple[int, int], config: TempLoraConfig) -> int:
+    """Tokens the model runs through to learn one chunk: its context and itself, at every step (replay
+    steps counted as full chunks). A chunk's training time is close to proportional to this, so progress
+    is paced by it: the opening's small chunks, and the first chunks with little context, cost less."""
+    start, end = chunk
+    return (min(start, config.context_tokens) + end - start) * (config.epochs + config.replay_chunks)
+
+
 def training_context(tokens: torch.Tensor, start: int, config: TempLoraConfig) -> torch.Tensor:
     """The up to L_T tokens before a chunk, fed without loss."""
     return tokens[max(0, start - config.context_tokens) : start]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 
 from engine import __version__
-from engine.absorb import full_size, learn_chunk, split_chunks
+from engine.absorb import full_size, learn_chunk, split_chunks, training_tokens
 from engine.config import TempLoraConfig
 from engine.errors import UserError
 from engine.generate import Sampling
@@ -170,10 +170,14 @@ class EngineServer:
             self.done(request.id, documents=[self._doc_status(d) for d in docs])
 
     def _doc_status(self, d: Document) -> dict:
+        chunks = d.complete_chunks()
+        work = [training_tokens(c, d.config) for c in chunks]
         return {
             "doc": d.doc,
             "chunks_absorbed": d.chunks_absorbed,
-            "chunks_total": len(d.complete_chunks()),
+            "chunks_total": len(chunks),
+            "work_absorbed": sum(work[: d.chunks_absorbed]),
+            "work_total": sum(work),
             "adapter_version": d.adapter_version,
             "loss": d.loss,
         }

@@ -64,3 +64,14 @@ def test_eta_follows_the_pace_of_recent_chunks():
     for t, n in [(0.0, 0), (6.0, 1), (12.0, 2)]:
         progress.update({"chunks_absorbed": n, "chunks_total": 10, "adapter_version": n}, t)
     assert progress.eta_seconds() == 48.0 and progress.fraction == 0.2
+
+
+def test_eta_is_paced_by_training_work_not_by_chunks():
+    # Two cheap opening chunks (100 work units each, 2 s each), then eight that cost 300 each: at the
+    # opening's pace of 0.02 s a unit, 2400 units are left, 48 s (a chunk count would say 16 s).
+    progress = Absorption("d")
+    for t, n in [(0.0, 0), (2.0, 1), (4.0, 2)]:
+        progress.update(
+            {"chunks_absorbed": n, "chunks_total": 10, "work_absorbed": 100 * n, "work_total": 2600}, t
+        )
+    assert progress.eta_seconds() == 48.0 and progress.fraction == 0.2

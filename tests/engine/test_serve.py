@@ -38,6 +38,7 @@ def test_full_session(engine, shared_home, sample_text):
     )
     absorbed = engine.wait_for(lambda e: e["type"] == "absorption" and e["doc"] == "novel")
     assert absorbed["id"] is None and absorbed["chunks_absorbed"] >= 1 and absorbed["adapter_version"] >= 1
+    assert 0 < absorbed["work_absorbed"] < absorbed["work_total"]  # tokens the training runs through
     folder = next(iter(session_folders(shared_home)))
     assert any(folder.glob("*.gguf"))
 

@@ -7,7 +7,7 @@ import contextlib
 import pytest
 import torch
 
-from engine.absorb import absorb, full_size, split_chunks
+from engine.absorb import absorb, full_size, split_chunks, training_tokens
 from engine.config import TempLoraConfig
 from engine.generate import Sampling
 
@@ -37,6 +37,12 @@ def test_the_opening_is_cut_into_smaller_chunks():
     assert [full_size(c, config) for c in split_chunks(3, config)] == [True, False]
     with pytest.raises(ValueError, match="multiple"):
         TempLoraConfig(opening_tokens=100, opening_chunk_tokens=128)
+
+
+def test_a_chunks_training_work_counts_its_context_and_every_step():
+    config = TempLoraConfig(chunk_tokens=4, opening_tokens=4, opening_chunk_tokens=2, context_tokens=3)
+    assert [training_tokens(c, config) for c in split_chunks(12, config)] == [2, 4, 7, 7]
+    assert training_tokens((8, 12), config.replace(epochs=2, replay_chunks=1)) == 21
 
 
 def test_the_learning_rate_falls_past_lr_decay_tokens():
