@@ -31,21 +31,32 @@ class Absorption:
     work_total: int = 0
     adapter_version: int = 0
     losses: list[float] = field(default_factory=list)  # test loss of each chunk, in the order absorbed
-    stamps: list[tuple[float, int]] = field(default_factory=list)  # (time, work absorbed) for the ETA
+    # At each absorption event: (time, work absorbed, work total, when the writer last saw a generation run)
+    stamps: list[tuple[float, int, int, float]] = field(default_factory=list)
 
     @property
     def fraction(self) -> float:
         return self.chunks_absorbed / self.chunks_total if self.chunks_total else 1.0
 
     def eta_seconds(self) -> float | None:
-        """Seconds until every chunk is absorbed, from the pace of the last few chunks (None: unknown)."""
-        recent = self.stamps[-6:]
-        if len(recent) < 2 or recent[-1][1] <= recent[0][1]:
+        """Seconds until every chunk is absorbed, from the pace of the last few chunks (None: unknown).
+
+        Only the time between absorption events counts, and only while the engine did nothing but learn
+        this document: an interval that began with it up to date (the writer was typing the next chunk),
+        that spans an edit which unlearned chunks, or in which a generation paused the training says
+        nothing of the pace.
+        """
+        busy = [
+            (t2 - t1, w2 - w1)
+            for (t1, w1, total1, _), (t2, w2, _, generated2) in itertools.pairwise(self.stamps[-6:])
+            if w1 < total1 and w2 > w1 and generated2 < t1
+        ]
+        if not busy:
             return None
-        pace = (recent[-1][0] - recent[0][0]) / (recent[-1][1] - recent[0][1])
+        pace = sum(dt for dt, _ in busy) / sum(dw for _, dw in busy)
         return max(0.0, (self.work_total - self.work_absorbed) * pace)
 
-    def update(self, event: dict, now: float) -> None:
+    def update(self, event: dict, now: float, generated_at: float = float("-inf")) -> None:
         self.chunks_absorbed = int(event.get("chunks_absorbed") or 0)
         self.chunks_total = int(event.get("chunks_total") or 0)
         self.work_absorbed = int(event.get("work_absorbed") or self.chunks_absorbed)
@@ -53,7 +64,7 @@ class Absorption:
         self.adapter_version = int(event.get("adapter_version") or 0)
         if isinstance(event.get("loss"), (int, float)):
             self.losses.append(float(event["loss"]))
-        self.stamps.append((now, self.work_absorbed))
+        self.stamps.append((now, self.work_absorbed, self.work_total, generated_at))
 
 
 class EngineSession:
@@ -66,11 +77,14 @@ class EngineSession:
         self.info: dict = {}  # the engine's answer to hello
         self.garbage_lines = 0
         self._buffer = b""
+        self.generated_at = float("-inf")  # when a generation was last asked for or answered
 
     def request(self, kind: str, **fields) -> tuple[str, bytes]:
         """A new request: its id and the line to send."""
         request_id = f"r{next(self._ids)}"
         self.pending[request_id] = kind
+        if kind in GENERATIONS:
+            self.generated_at = time.monotonic()
         return request_id, (json.dumps({"id": request_id, "type": kind, **fields}) + "\n").encode("utf-8")
 
     def feed(self, data: bytes) -> list[dict]:
@@ -102,8 +116,12 @@ class EngineSession:
 
     def _note(self, event: dict) -> None:
         kind, request_id = event["type"], event.get("id")
+        now = time.monotonic()
+        if self.pending.get(request_id) in GENERATIONS:
+            self.generated_at = now
         if kind == "absorption" and isinstance(event.get("doc"), str):
-            self.documents.setdefault(event["doc"], Absorption(event["doc"])).update(event, time.monotonic())
+            progress = self.documents.setdefault(event["doc"], Absorption(event["doc"]))
+            progress.update(event, now, self.generated_at)
         if kind in ("done", "error") and request_id in self.pending:
             request_kind = self.pending.pop(request_id)
             if request_kind == "hello" and kind == "done":
@@ -111,7 +129,6 @@ class EngineSession:
             if request_kind == "open_document" and kind == "done" and isinstance(event.get("doc"), str):
                 progress = self.documents.setdefault(event["doc"], Absorption(event["doc"]))
                 progress.chunks_total = int(event.get("chunks_total") or 0)
-                progress.stamps.append((time.monotonic(), progress.work_absorbed))
 
     def forget(self, doc: str) -> None:
         self.documents.pop(doc, None)

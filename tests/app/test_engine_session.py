@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from app.engine_session import Absorption, EngineSession
 
 
@@ -64,6 +66,35 @@ def test_eta_follows_the_pace_of_recent_chunks():
     for t, n in [(0.0, 0), (6.0, 1), (12.0, 2)]:
         progress.update({"chunks_absorbed": n, "chunks_total": 10, "adapter_version": n}, t)
     assert progress.eta_seconds() == 48.0 and progress.fraction == 0.2
+
+
+def test_eta_leaves_out_time_the_engine_was_not_learning():
+    progress = Absorption("d")
+    # Up to date at 10 s; the writer types a new chunk, learned at 600 s; then the next one at 603 s.
+    for t, n in [(0.0, 1), (10.0, 2), (600.0, 3), (603.0, 4)]:
+        progress.update({"chunks_absorbed": n, "chunks_total": 6 if t > 10 else n}, t)
+    assert progress.eta_seconds() == 6.0  # two chunks left at 3 s each, not at the typing pace
+    # An edit unlearns chunks 2 to 4; relearning chunk 2 takes 4 s.
+    for t, n in [(650.0, 1), (654.0, 2)]:
+        progress.update({"chunks_absorbed": n, "chunks_total": 6}, t)
+    assert progress.eta_seconds() == pytest.approx(4 * 3.5)  # only learning intervals: (3 + 4) / 2 a chunk
+
+
+def test_eta_leaves_out_chunks_a_generation_paused(monkeypatch):
+    clock = iter([0.0, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0])
+    monkeypatch.setattr("app.engine_session.time.monotonic", lambda: next(clock))
+    session = EngineSession()
+
+    def absorbed(n):
+        session.feed(line(id=None, type="absorption", doc="d", chunks_absorbed=n, chunks_total=10))
+
+    absorbed(1)  # 0 s
+    asked, _ = session.request("continue", doc="d")  # 1 s
+    session.feed(line(id=asked, type="done", text="more"))  # 1.5 s
+    absorbed(2)  # 2 s: this chunk waited for the generation
+    absorbed(3)  # 3 s
+    absorbed(4)  # 4 s
+    assert session.documents["d"].eta_seconds() == 6.0  # 1 s a chunk, six left
 
 
 def test_eta_is_paced_by_training_work_not_by_chunks():
