@@ -41,16 +41,17 @@ class Absorption:
     def eta_seconds(self) -> float | None:
         """Seconds until every chunk is absorbed, from the pace of the last few chunks (None: unknown).
 
-        Only the time between absorption events counts, and only while the engine did nothing but learn
-        this document: an interval that began with it up to date (the writer was typing the next chunk),
-        that spans an edit which unlearned chunks, or in which a generation paused the training says
-        nothing of the pace.
+        Only the time between absorption events counts, and only while the engine was learning this
+        document: an interval that began with it up to date (the writer was typing the next chunk) or that
+        spans an edit which unlearned chunks says nothing of the pace. Intervals in which a generation paused
+        the training are left out too, unless there are no others (the writer keeps generating).
         """
-        busy = [
-            (t2 - t1, w2 - w1)
+        learning = [
+            (t2 - t1, w2 - w1, generated2 < t1)
             for (t1, w1, total1, _), (t2, w2, _, generated2) in itertools.pairwise(self.stamps[-6:])
-            if w1 < total1 and w2 > w1 and generated2 < t1
+            if w1 < total1 and w2 > w1
         ]
+        busy = [(dt, dw) for dt, dw, alone in learning if alone] or [(dt, dw) for dt, dw, _ in learning]
         if not busy:
             return None
         pace = sum(dt for dt, _ in busy) / sum(dw for _, dw in busy)

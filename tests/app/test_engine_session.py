@@ -95,6 +95,10 @@ def test_eta_leaves_out_chunks_a_generation_paused(monkeypatch):
     absorbed(3)  # 3 s
     absorbed(4)  # 4 s
     assert session.documents["d"].eta_seconds() == 6.0  # 1 s a chunk, six left
+    generating = Absorption("g")
+    for t, n in [(0.0, 1), (3.0, 2)]:  # the writer generated all along: the only pace there is
+        generating.update({"chunks_absorbed": n, "chunks_total": 10}, t, generated_at=t)
+    assert generating.eta_seconds() == 24.0
 
 
 def test_eta_is_paced_by_training_work_not_by_chunks():
