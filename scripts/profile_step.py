@@ -20,7 +20,8 @@ from engine.runtime import LoadedModel
 
 
 def main() -> None:
-    chunk_tokens, context_tokens, rows = (int(a) for a in [*sys.argv[1:], "1024", "0", "25"][:3])
+    defaults = ["1024", "0", "25"]
+    chunk_tokens, context_tokens, rows = (int(a) for a in [*sys.argv[1:4], *defaults[len(sys.argv[1:4]) :]])
     config = TempLoraConfig()
     model = LoadedModel(None, config, threads=2)
     trainer = model.trainer
