@@ -1,21 +1,41 @@
-"""Import a manuscript from .txt or .md: decode it carefully and split it into chapters at its headings."""
+"""Import a manuscript from .txt, .md or .docx: decode it, take it out of any Project Gutenberg wrapping,
+re-join hard-wrapped lines into paragraphs, and split it into chapters at its headings."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-MAX_IMPORT_BYTES = 200 * 1024 * 1024
+from app import gutenberg
+from app.chapters import split_chapters
+from app.docx_files import DocxProblem, read_docx
+from app.markup import from_markdown
+from app.unwrap import rejoin, strip_control
 
-# "# Title" / "## Title" (Markdown), or a line such as "Chapter 1", "CHAPTER XII.", "Chapter One: The Ball".
-HEADING = re.compile(
-    r"^[ \t]*(?:#{1,2}[ \t]+(?P<md>\S.*?)|(?P<chapter>(?:chapter|CHAPTER|Chapter)[ \t]+[\w.]+.*?))[ \t]*$",
-    re.MULTILINE,
-)
+MAX_IMPORT_BYTES = 200 * 1024 * 1024
+TEXT_SUFFIXES = (".txt", ".text")
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+SUFFIXES = (*TEXT_SUFFIXES, *MARKDOWN_SUFFIXES, ".docx")
+FILE_FILTER = f"Manuscripts ({' '.join('*' + s for s in SUFFIXES)})"
 
 
 class ImportProblem(Exception):
     """The file cannot be imported; the message tells the writer why."""
+
+
+@dataclass
+class Manuscript:
+    """An imported novel: its title, its chapters (title, text), and what the import left out.
+
+    It unpacks as `title, chapters = read_manuscript(path)`."""
+
+    title: str
+    chapters: list[tuple[str, str]]
+    notes: list[str] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator:
+        return iter((self.title, self.chapters))
 
 
 def decode_manuscript(data: bytes) -> str:
@@ -27,42 +47,42 @@ def decode_manuscript(data: bytes) -> str:
     except UnicodeDecodeError:
         if b"\x00" in data[:65536]:
             raise ImportProblem(
-                "This looks like a binary file, not text. Longform imports .txt and .md files."
+                "This looks like a binary file, not text. Longform imports .txt, .md and .docx files."
             ) from None
         # Older word processors wrote Windows-1252; every byte but five decodes, and those are replaced.
         text = data.decode("cp1252", errors="replace")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def split_chapters(text: str) -> list[tuple[str, str]]:
-    """(title, text) per chapter; text before the first heading becomes its own chapter, "Opening"."""
-    chapters = []
-    title, start = ("Opening" if HEADING.search(text) else "Chapter 1"), 0
-    for m in HEADING.finditer(text):
-        body = text[start : m.start()].strip("\n")
-        if body.strip() or start > 0:  # text before the first heading only when it holds something
-            chapters.append((title, body))
-        title = (m.group("md") or m.group("chapter")).strip()
-        start = m.end()
-    chapters.append((title, text[start:].strip("\n")))
-    return chapters
-
-
-def read_manuscript(path: Path) -> tuple[str, list[tuple[str, str]]]:
-    """(novel title, chapters) of a .txt or .md file; ImportProblem says why it cannot be read."""
-    if path.suffix.lower() not in (".txt", ".md", ".markdown", ".text"):
-        raise ImportProblem(f"{path.name}: Longform imports .txt and .md files.")
+def read_manuscript(path: Path) -> Manuscript:
+    """The manuscript in a .txt, .md or .docx file; ImportProblem says why it cannot be read."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ImportProblem(f"{path.name}: Longform imports .txt, .md and .docx files.")
+    name = path.stem.replace("_", " ").strip() or "Untitled"
     try:
         if path.stat().st_size > MAX_IMPORT_BYTES:
             raise ImportProblem(f"{path.name} is larger than {MAX_IMPORT_BYTES // 2**20} MB.")
+        if suffix == ".docx":
+            title, chapters = read_docx(path)
+            return Manuscript(title or name, chapters or [("Chapter 1", "")])
         data = path.read_bytes()
+    except DocxProblem as e:
+        raise ImportProblem(str(e)) from None
     except OSError as e:
         raise ImportProblem(f"{path.name} cannot be read: {e.strerror or e}") from None
-    text = decode_manuscript(data)
-    title = path.stem.replace("_", " ").strip() or "Untitled"
-    lines = text.lstrip("\n").split("\n", 1)
-    if path.suffix.lower() in (".md", ".markdown") and lines[0].startswith("# ") and text.count("\n# ") == 0:
-        # One "# Title" at the top of a Markdown file names the novel; its "## " headings are chapters.
-        title = lines[0][2:].strip() or title
-        text = lines[1] if len(lines) > 1 else ""
-    return title, split_chapters(text)
+    book = gutenberg.unwrap(strip_control(decode_manuscript(data)))
+    notes = [book.note()] if book.note() else []
+    markdown = suffix in MARKDOWN_SUFFIXES
+    text = rejoin(book.text, markdown=markdown)
+    title = book.title or name
+    if markdown:
+        lines = text.split("\n", 1)
+        if lines[0].startswith("# ") and text.count("\n# ") == 0:
+            # One "# Title" at the top of a Markdown file names the novel; its "## " headings are chapters.
+            title = from_markdown(lines[0][2:].strip()) or title
+            text = lines[1] if len(lines) > 1 else ""
+        chapters = [(from_markdown(t), from_markdown(body)) for t, body in split_chapters(text)]
+    else:
+        chapters = split_chapters(text)
+    return Manuscript(title, chapters, notes)
