@@ -1,4 +1,8 @@
-"""Export a novel to .md, .txt, .docx (python-docx) and .epub (ebooklib); every file is written atomically."""
+"""Export a novel to .docx (python-docx), .epub (ebooklib), .md and .txt; every file is written atomically.
+
+The file goes into a folder the writer chose, so it is written as any of their files would be: the folder's
+permissions are left alone and the file gets the writer's umask (the app's own data stays owner-only).
+"""
 
 from __future__ import annotations
 
@@ -7,65 +11,60 @@ import io
 import uuid
 from pathlib import Path
 
+from app import markup
+from app.docx_files import write_docx
+from app.markup import xml_safe
 from app.paths import write_atomically
+from app.unwrap import strip_control
 
-FORMATS = {".md": "Markdown", ".txt": "Plain text", ".docx": "Word document", ".epub": "EPUB e-book"}
+# The first is the default: the format a publisher or an agent asks for.
+FORMATS = {".docx": "Word document", ".epub": "EPUB e-book", ".md": "Markdown", ".txt": "Plain text"}
+DEFAULT_FORMAT = ".docx"
 
 
 class ExportProblem(Exception):
     """The export could not be written; the message says why."""
 
 
-def paragraphs(text: str) -> list[str]:
-    """A chapter's paragraphs: blocks separated by blank lines (single newlines kept inside a block)."""
-    return [p.strip("\n") for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
-
-
 def to_markdown(title: str, chapters: list[tuple[str, str]]) -> str:
-    parts = [f"# {title}"]
+    """The novel in Markdown: "# Title", a "## " heading per chapter, the markup kept, all else escaped."""
+    parts = [f"# {_md_heading(title)}"]
     for chapter_title, text in chapters:
-        parts += [f"## {chapter_title}", text.strip("\n")]
-    return "\n\n".join(p for p in parts if p) + "\n"
+        parts.append(f"## {_md_heading(chapter_title)}")
+        # Control characters are left out as an import leaves them out (a form feed: a paragraph break).
+        parts += [markup.to_markdown(p) for p in markup.paragraphs(strip_control(text))]
+    return "\n\n".join(parts) + "\n"
+
+
+def _md_heading(title: str) -> str:
+    """A heading's text in Markdown: on one line and escaped (a closing "#" would be taken off)."""
+    text = markup.to_markdown(" ".join(strip_control(title).split())) or "Untitled"
+    return text[:-1] + "\\#" if text.endswith("#") else text
 
 
 def to_text(title: str, chapters: list[tuple[str, str]]) -> str:
+    """The novel as plain text, the light markup as typed (as Project Gutenberg writes _italics_)."""
     parts = [title.upper()]
     for chapter_title, text in chapters:
         parts += [chapter_title, text.strip("\n")]
     return "\n\n\n".join(p for p in parts if p) + "\n"
 
 
-def to_docx(title: str, chapters: list[tuple[str, str]]) -> bytes:
-    import docx
-
-    document = docx.Document()
-    document.core_properties.title = title
-    document.add_heading(title, level=0)
-    for i, (chapter_title, text) in enumerate(chapters):
-        if i:
-            document.add_page_break()
-        document.add_heading(chapter_title, level=1)
-        for p in paragraphs(text):
-            document.add_paragraph(_xml_safe(p))
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
 def to_epub(title: str, chapters: list[tuple[str, str]], author: str = "") -> bytes:
+    """The novel as an EPUB 3 book with title and author metadata, italics and bold as <em> and <strong>."""
     from ebooklib import epub
 
     book = epub.EpubBook()
     book.set_identifier(f"urn:uuid:{uuid.uuid4()}")
-    book.set_title(title)
+    book.set_title(xml_safe(title))
     book.set_language("en")
-    if author:
-        book.add_author(author)
+    if author.strip():
+        book.add_author(xml_safe(author.strip()))
     items = []
     for i, (chapter_title, text) in enumerate(chapters, 1):
-        item = epub.EpubHtml(title=chapter_title, file_name=f"chapter-{i:03d}.xhtml", lang="en")
-        body = "".join(f"<p>{html.escape(_xml_safe(p))}</p>" for p in paragraphs(text))
-        item.content = f"<h1>{html.escape(_xml_safe(chapter_title))}</h1>{body}"
+        item = epub.EpubHtml(title=xml_safe(chapter_title), file_name=f"chapter-{i:03d}.xhtml", lang="en")
+        body = "".join(f"<p>{_html(p)}</p>" for p in markup.paragraphs(xml_safe(text)))
+        item.content = f"<h1>{html.escape(xml_safe(chapter_title))}</h1>{body}"
         book.add_item(item)
         items.append(item)
     book.toc = items
@@ -77,12 +76,19 @@ def to_epub(title: str, chapters: list[tuple[str, str]], author: str = "") -> by
     return out.getvalue()
 
 
-def _xml_safe(text: str) -> str:
-    """XML cannot hold most control characters (a NUL in a chapter would break .docx and .epub)."""
-    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 32)
+def _html(paragraph: str) -> str:
+    parts = []
+    for span in markup.parse(paragraph):
+        text = html.escape(span.text).replace("\n", "<br/>")
+        if span.italic:
+            text = f"<em>{text}</em>"
+        if span.bold:
+            text = f"<strong>{text}</strong>"
+        parts.append(text)
+    return "".join(parts)
 
 
-def export_novel(path: Path, title: str, chapters: list[tuple[str, str]]) -> None:
+def export_novel(path: Path, title: str, chapters: list[tuple[str, str]], author: str = "") -> None:
     """Write the novel to `path` in the format its suffix names."""
     suffix = path.suffix.lower()
     if suffix == ".md":
@@ -90,12 +96,12 @@ def export_novel(path: Path, title: str, chapters: list[tuple[str, str]]) -> Non
     elif suffix == ".txt":
         data = to_text(title, chapters).encode("utf-8")
     elif suffix == ".docx":
-        data = to_docx(title, chapters)
+        data = write_docx(title, author, chapters)
     elif suffix == ".epub":
-        data = to_epub(title, chapters)
+        data = to_epub(title, chapters, author)
     else:
         raise ExportProblem(f"Longform exports {', '.join(FORMATS)}; {path.name} is none of them.")
     try:
-        write_atomically(path, data)
+        write_atomically(path, data, private=False)
     except OSError as e:
         raise ExportProblem(f"{path.name} could not be written: {e.strerror or e}") from None

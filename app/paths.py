@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,13 +39,15 @@ def ensure_private(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def written_atomically(path: Path) -> Iterator[Path]:
-    """A temporary path beside `path` to write; after the block it is made owner-only, fsynced and renamed
-    onto `path`, which is thus never half written. On an error the temporary file is removed."""
+def written_atomically(path: Path, mode: int | None = 0o600) -> Iterator[Path]:
+    """A temporary path beside `path` to write; after the block it is given `mode` (owner-only unless told),
+    fsynced and renamed onto `path`, which is thus never half written. On an error the temporary file is
+    removed."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         yield tmp
-        os.chmod(tmp, 0o600)
+        if mode is not None:
+            os.chmod(tmp, mode)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -52,11 +55,22 @@ def written_atomically(path: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` atomically (see `written_atomically`), in an owner-only folder."""
-    ensure_private(path.parent)
+def write_atomically(path: Path, data: bytes, private: bool = True) -> None:
+    """Write `data` to `path` atomically (see `written_atomically`), in an owner-only folder.
+
+    With `private` false, for a file the writer asked for in a folder of their own (an export), the folder is
+    left as it is and the file gets the permissions of the file it replaces, or else those the umask gives.
+    """
+    if private:
+        ensure_private(path.parent)
+        mode: int | None = 0o600
+    else:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError:
+            mode = None
     with (
-        written_atomically(path) as tmp,
-        open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f,
+        written_atomically(path, mode) as tmp,
+        open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o666), "wb") as f,
     ):
         f.write(data)

@@ -24,6 +24,7 @@ def available_models() -> list[str]:
 
 
 THEMES = ("system", "light", "dark")
+EXPORT_FORMATS = (".docx", ".epub", ".md", ".txt")  # app.exporting.FORMATS' keys (checked by a test)
 
 
 @dataclass
@@ -43,6 +44,9 @@ class Settings:
     theme: str = "system"
     last_novel: int | None = None
     last_chapter: int | None = None
+    author: str = ""  # the name on an export's title page and in its metadata
+    last_export_folder: str = ""  # "" until the first export: the home folder
+    last_export_format: str = ".docx"
 
     def engine_settings(self) -> dict:
         """The Temp-LoRA fields an `open_document` request carries."""
@@ -72,6 +76,11 @@ def problems(settings: Settings) -> dict[str, str]:
             found[name] = f"{name} must be a number from {low:g} to {high:g}"
         elif isinstance(RANGES[name][0], int) and not isinstance(value, int):
             found[name] = f"{name} must be a whole number"
+    for name in ("author", "last_export_folder", "last_export_format"):
+        if not isinstance(getattr(settings, name), str):
+            found[name] = f"{name} must be text"
+    if isinstance(settings.last_export_format, str) and settings.last_export_format not in EXPORT_FORMATS:
+        found["last_export_format"] = f"last_export_format must be one of {', '.join(EXPORT_FORMATS)}"
     if settings.theme not in THEMES:
         found["theme"] = f"theme must be one of {', '.join(THEMES)}"
     if not isinstance(settings.model, str) or not settings.model:
