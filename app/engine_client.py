@@ -43,6 +43,9 @@ class EngineClient(QObject):
         self.window = 1024
         # doc -> (a function giving its current text, its Temp-LoRA settings): what to re-open after a restart
         self.documents: dict[str, tuple[Callable[[], str], dict]] = {}
+        # doc -> a function giving where the writer's cursor is in that text (None: unknown), so the engine
+        # can evaluate the window there before the writer asks for a suggestion
+        self.cursors: dict[str, Callable[[], int | None]] = {}
         self.restarts: list[float] = []
         self.stderr_tail: list[str] = []
         self.stopping = False
@@ -72,7 +75,7 @@ class EngineClient(QObject):
         process.start(program, arguments)
         self.send("hello")
         for doc, (text_of, settings) in self.documents.items():
-            self.send("open_document", doc=doc, text=text_of(), settings=settings)
+            self.send("open_document", doc=doc, text=text_of(), settings=settings, **self._cursor(doc))
 
     def stop(self, wait_ms: int = 10000) -> None:
         """Ask the engine to shut down (it deletes every adapter), then wait for it; kill it if it hangs."""
@@ -104,17 +107,30 @@ class EngineClient(QObject):
         self._refresh_state()
         return request_id
 
-    def open_document(self, doc: str, text_of: Callable[[], str], settings: dict) -> str | None:
+    def open_document(
+        self,
+        doc: str,
+        text_of: Callable[[], str],
+        settings: dict,
+        cursor_of: Callable[[], int | None] | None = None,
+    ) -> str | None:
         self.documents[doc] = (text_of, settings)
-        return self.send("open_document", doc=doc, text=text_of(), settings=settings)
+        if cursor_of is not None:
+            self.cursors[doc] = cursor_of
+        return self.send("open_document", doc=doc, text=text_of(), settings=settings, **self._cursor(doc))
 
     def update_document(self, doc: str) -> str | None:
         if doc not in self.documents:
             return None
-        return self.send("update_document", doc=doc, text=self.documents[doc][0]())
+        return self.send("update_document", doc=doc, text=self.documents[doc][0](), **self._cursor(doc))
+
+    def _cursor(self, doc: str) -> dict:
+        cursor = self.cursors[doc]() if doc in self.cursors else None
+        return {} if cursor is None else {"cursor": cursor}
 
     def close_document(self, doc: str) -> str | None:
         self.documents.pop(doc, None)
+        self.cursors.pop(doc, None)
         self.session.forget(doc)
         return self.send("close_document", doc=doc)
 

@@ -100,7 +100,26 @@ def _decode_rate(model: LoadedModel, text: str, tokens: int) -> tuple[float, flo
     return stamps[0] - start, (len(stamps) - 1) / (stamps[-1] - stamps[0])
 
 
-def run_bench(model_spec: str = "default", threads: int | None = None, text: str | None = None) -> dict:
+def run_writer_bench(
+    model_spec: str = "default", threads: int | None = None, corpus: Path | None = None
+) -> dict:
+    """What the writer feels (engine/latency.py, engine/repetition.py), in one run."""
+    from engine.latency import writer_latency
+    from engine.repetition import default_corpus, repetition
+
+    result = writer_latency(bench_text(), threads=threads, model=model_spec)
+    corpus = corpus or default_corpus()
+    if corpus is not None:
+        result.update(repetition(corpus, threads=threads, model=model_spec))
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}
+
+
+def run_bench(
+    model_spec: str = "default",
+    threads: int | None = None,
+    text: str | None = None,
+    corpus: Path | None = None,
+) -> dict:
     """Measure everything in one run and return it as plain values."""
     if threads:
         torch.set_num_threads(threads)
@@ -211,6 +230,7 @@ def run_bench(model_spec: str = "default", threads: int | None = None, text: str
     model.close()
     result["peak_memory_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result.update(first_token_while_absorbing(text, model_spec, threads))
+    result.update(run_writer_bench(model_spec, threads, corpus))
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}
 
 

@@ -129,6 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--model", default="default")
     b.add_argument("--threads", type=int)
     b.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    b.add_argument(
+        "--writer",
+        action="store_true",
+        help="only what the writer feels: time to the first word, decoding, repetition (a few minutes)",
+    )
+    b.add_argument(
+        "--corpus",
+        type=Path,
+        help="a folder of novels (.txt) for the repetition measure (default: ../shared/corpus/austen)",
+    )
     b.add_argument("-v", "--verbose", action="store_true")
     return parser
 
@@ -332,9 +342,12 @@ def _print_eval_table(r: dict) -> None:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Measure this machine (engine/bench.py)."""
-    from engine.bench import run_bench
+    from engine.bench import run_bench, run_writer_bench
 
-    result = run_bench(args.model, threads=args.threads)
+    if args.writer:
+        result = run_writer_bench(args.model, threads=args.threads, corpus=args.corpus)
+    else:
+        result = run_bench(args.model, threads=args.threads, corpus=args.corpus)
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
     return 0
 

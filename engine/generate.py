@@ -1,9 +1,11 @@
 """Generation with llama.cpp: a short window (W tokens) plus the document's adapter, swapped at run time.
 
 The quantised base model is loaded once. A GGUF LoRA is attached to the context with
-`llama_set_adapters_lora` and the previous one freed, without reloading the model; the KV cache was
-computed without the new adapter, so it is dropped (`reset`). With an unchanged adapter, llama-cpp-python's
-prefix matching reuses the cache of the unchanged start of the window.
+`llama_set_adapters_lora` and the previous one freed, without reloading the model. The window's KV cache
+is kept from one request to the next (engine/window.py), so a request evaluates only the tokens the cache
+lacks; after an adapter swap the caller chooses whether the cache computed with the previous adapter is
+kept (Temp-Lora's cache reuse) or dropped. Sampling is llama.cpp's own chain (penalties, DRY, top-k,
+top-p, min-p, temperature), and a continuation ends where a sentence does (engine/sentences.py).
 """
 
 from __future__ import annotations
@@ -19,9 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import llama_cpp
+import numpy as np
 from llama_cpp import Llama
+from llama_cpp._internals import LlamaSampler
 
 from engine.errors import ModelError
+from engine.sentences import cut_to_sentence, ends_sentence, starts_new_word
+from engine.window import Window, anchored
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +42,55 @@ llama_cpp.llama_log_set(_llama_log, ctypes.c_void_p(0))
 
 @dataclass
 class Sampling:
-    """How the next token is chosen."""
+    """How the next token is chosen: llama.cpp's own samplers, in llama.cpp's order."""
 
     temperature: float = 0.8
     top_p: float = 0.95
     top_k: int = 40
     min_p: float = 0.05
     repeat_penalty: float = 1.1
+    penalty_last_n: int = 64  # tokens the repeat penalty looks back over
+    # DRY ("don't repeat yourself", as KoboldCpp ships it to fiction writers): a token that would extend a
+    # sequence already seen in the continuation beyond `dry_allowed_length` tokens is penalised, more the
+    # longer the repeat. 0 turns it off.
+    dry_multiplier: float = 0.8
+    dry_base: float = 1.75
+    dry_allowed_length: int = 2
+    dry_last_n: int = 512
     seed: int = 0
+
+    def sampler(self, llm: Llama) -> LlamaSampler:
+        """A fresh llama.cpp sampler chain (its penalties see only what it is shown or samples)."""
+        chain = LlamaSampler()
+        chain.add_penalties(llm.n_vocab(), self.penalty_last_n, self.repeat_penalty, 0.0, 0.0)
+        if self.dry_multiplier > 0:
+            chain.add_dry(
+                llm._model,
+                self.dry_multiplier,
+                self.dry_base,
+                self.dry_allowed_length,
+                self.dry_last_n,
+                DRY_BREAKERS,
+            )
+        if self.temperature <= 0:
+            chain.add_greedy()
+            return chain
+        chain.add_top_k(self.top_k)
+        chain.add_top_p(self.top_p, 1)
+        chain.add_min_p(self.min_p, 1)
+        chain.add_temp(self.temperature)
+        chain.add_dist(self.seed)
+        return chain
+
+
+DRY_BREAKERS = [
+    "\n",
+    ":",
+    '"',
+    "*",
+    "“",
+    "”",
+]  # a repeat across these is structure, not a rut (DRY's own defaults)
 
 
 @contextlib.contextmanager
@@ -114,13 +161,20 @@ def attach_adapter(llm: Llama, path: Path | None):
 
 
 class Generator:
-    """A llama.cpp model with a window of `window` tokens and at most one adapter attached."""
+    """A llama.cpp model with a window of `window` tokens, its KV cache kept across requests, and at most
+    one adapter attached."""
 
     def __init__(self, model_path: Path, window: int = 1024, threads: int | None = None) -> None:
         self.window = window
+        self.step = max(16, window // 8)  # how far the window's start moves at a time (see engine/window.py)
         self.llm = load_llama(model_path, window, threads)
+        self.cache = Window(self.llm)
         self._adapter = None
         self.adapter_path: Path | None = None
+        # Which adapter is attached, and which one the oldest cached token was computed with: a key such
+        # as (document, adapter version), chosen by the caller; None for no adapter.
+        self.adapter_key = None
+        self.cache_key = None
         self.eos = self.llm.token_eos()
 
     # -- text <-> tokens -----------------------------------------------------------------------------------
@@ -133,73 +187,102 @@ class Generator:
         return self.llm.detokenize(tokens).decode("utf-8", "replace")
 
     # -- adapter -------------------------------------------------------------------------------------------
-    def set_adapter(self, path: Path | None) -> float:
-        """Attach the GGUF LoRA at `path` (None: no adapter); returns the seconds the swap took."""
+    def set_adapter(self, path: Path | None, keep_cache: bool = False) -> float:
+        """Attach the GGUF LoRA at `path` (None: no adapter); returns the seconds the swap took.
+
+        The cached window was computed with the previous adapter. With `keep_cache` it is kept anyway
+        (Temp-Lora's "cache reuse": only tokens evaluated from now on see the new adapter); otherwise it is
+        dropped and the next request evaluates its window afresh.
+        """
         start = time.perf_counter()
         new = attach_adapter(self.llm, path)
         if self._adapter:
             llama_cpp.llama_adapter_lora_free(self._adapter)
         self._adapter, self.adapter_path = new, path
-        self.llm.reset()  # the cached prefix was computed with the previous adapter
+        self.adapter_key = None  # use_adapter names it
+        if not keep_cache:
+            self.cache.clear()
+            self.cache_key = None
         return time.perf_counter() - start
 
-    # -- generation ----------------------------------------------------------------------------------------
+    def use_adapter(self, path: Path | None, key, reuse_within: int = 0) -> bool:
+        """Attach the adapter known as `key` = (document, version); keep the cache when it was computed
+        with an adapter of the same document at most `reuse_within` versions older. Returns whether the
+        cache was kept."""
+        if key == self.adapter_key and path == self.adapter_path:
+            return True
+        cached = self.cache_key
+        keep = (
+            cached is not None
+            and key is not None
+            and cached[0] == key[0]
+            and 0 <= key[1] - cached[1] <= reuse_within
+            and len(self.cache) > 0
+        )
+        self.set_adapter(path, keep_cache=keep)
+        self.adapter_key = key
+        if not keep:
+            self.cache_key = key
+        return keep
+
+    def load_window(self, window: np.ndarray, budget: int | None = None) -> int:
+        """Make the cache hold `window` (see Window.load); returns how many tokens were evaluated."""
+        evaluated = self.cache.load(window, budget)
+        if self.cache.reused == 0:
+            self.cache_key = self.adapter_key  # evaluated afresh: nothing stale is left
+        return evaluated
+
+    # -- the window ----------------------------------------------------------------------------------------
+    def room(self, max_tokens: int) -> int:
+        """How many tokens of the text a window holds, leaving room for the continuation."""
+        return max(self.window // 2, self.window - max_tokens)
+
     def prompt_tokens(self, text: str, max_tokens: int) -> list[int]:
         """The end of the text that fits the window, leaving room for the continuation."""
-        room = max(self.window // 2, self.window - max_tokens)
+        return self._tail_tokens(text, self.room(max_tokens))[-self.room(max_tokens) :]
+
+    def _tail_tokens(self, text: str, count: int) -> list[int]:
+        """At least `count` tokens of the text's end (all of a shorter text)."""
         # Tokenize only the end of a long manuscript (a 10 MB novel takes seconds to tokenize whole);
-        # once the tail holds more than `room` tokens, a word cut at its start is beyond the window.
-        chars = room * 8
+        # once the tail holds more than `count` tokens, a word cut at its start lies beyond them.
+        chars = count * 8
         while True:
             tail = text[-chars:]
             tokens = self.tokenize(tail)
-            if len(tokens) > room or len(tail) == len(text):
+            if len(tokens) > count or len(tail) == len(text):
                 break
             chars *= 2
-        return tokens[-room:] if tokens else [self.llm.token_bos()]
+        return tokens if tokens else [self.llm.token_bos()]
 
+    def window_for(self, text: str, max_tokens: int) -> np.ndarray:
+        """The window for continuing `text`: anchored where the cached window starts, when it can be."""
+        room = self.room(max_tokens)
+        tokens = np.array(self._tail_tokens(text, room + self.window), dtype=np.int64)
+        return anchored(tokens, self.cache.tokens, room, self.step)
+
+    # -- generation ----------------------------------------------------------------------------------------
     def stream(
-        self, text: str, max_tokens: int, sampling: Sampling, should_stop: Callable[[], bool] | None = None
-    ) -> Iterator[str]:
-        """Yield the continuation of `text` piece by piece (whole UTF-8 characters only).
+        self,
+        text: str,
+        max_tokens: int,
+        sampling: Sampling,
+        should_stop: Callable[[], bool] | None = None,
+        whole_sentences: bool = True,
+    ) -> Continuation:
+        """The continuation of `text`, piece by piece (whole UTF-8 characters only), as a Continuation.
 
-        When the window is full, it slides: generation goes on from the last half window of
-        text + continuation, so a chapter may be longer than the window.
+        `max_tokens` is a target: with `whole_sentences` the continuation goes on to the first sentence end
+        after it (within `overshoot` tokens), or is cut back to the last one. A continuation longer than
+        the window keeps going: the window's oldest tokens are dropped as it fills.
         """
-        history = self.prompt_tokens(text, max_tokens)
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self.llm.set_seed(sampling.seed)
-        produced = 0
-        while produced < max_tokens:
-            room = self.window - len(history)
-            for token in self.llm.generate(
-                history,
-                temp=sampling.temperature,
-                top_p=sampling.top_p,
-                top_k=sampling.top_k,
-                min_p=sampling.min_p,
-                repeat_penalty=sampling.repeat_penalty,
-            ):
-                if token == self.eos:
-                    return
-                history.append(token)
-                produced += 1
-                piece = decoder.decode(self.llm.detokenize([token]))
-                if piece:
-                    yield piece
-                if produced >= max_tokens or (should_stop and should_stop()):
-                    return
-                room -= 1
-                if room <= 1:
-                    break  # window full: slide it
-            else:
-                return
-            history = history[-(self.window // 2) :]
-            self.llm.set_seed(sampling.seed + produced)  # a fresh sampler after a slide, still reproducible
+        return Continuation(self, text, max_tokens, sampling, should_stop, whole_sentences)
 
     def continue_text(self, text: str, max_tokens: int, sampling: Sampling) -> str:
         """The whole continuation at once."""
-        return "".join(self.stream(text, max_tokens, sampling))
+        continuation = self.stream(text, max_tokens, sampling)
+        for _ in continuation:
+            pass
+        return continuation.text
 
     def close(self) -> None:
         """Free the adapter and the model."""
@@ -208,3 +291,63 @@ class Generator:
             llama_cpp.llama_adapter_lora_free(self._adapter)
             self._adapter = None
         self.llm.close()
+
+
+def overshoot(max_tokens: int) -> int:
+    """How far past its target a continuation may run to reach a sentence end (Austen's run to 60 words)."""
+    return max(64, max_tokens)
+
+
+class Continuation:
+    """One continuation being written. Iterate it for its pieces as they come; `text` is the result.
+
+    `text` equals the pieces joined, except when no sentence ended within the overshoot (or the model
+    stopped mid-sentence): then it is cut back to the last sentence end, and `cut` says so.
+    """
+
+    def __init__(self, gen: Generator, text, max_tokens, sampling, should_stop, whole_sentences) -> None:
+        self.gen, self.prompt = gen, text
+        self.target, self.sampling = max_tokens, sampling
+        self.should_stop, self.whole_sentences = should_stop, whole_sentences
+        self.pieces: list[str] = []
+        self.tokens = 0
+        self.evaluated = 0  # prompt tokens evaluated for this request (the rest came from the cache)
+        self.cut = False
+
+    @property
+    def text(self) -> str:
+        joined = "".join(self.pieces)
+        if not self.whole_sentences or ends_sentence(joined):
+            return joined
+        return cut_to_sentence(joined)
+
+    def __iter__(self) -> Iterator[str]:
+        gen, llm = self.gen, self.gen.llm
+        self.evaluated = gen.load_window(gen.window_for(self.prompt, self.target))
+        sampler = self.sampling.sampler(llm)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        limit = self.target + overshoot(self.target) if self.whole_sentences else self.target
+        so_far = ""
+        try:
+            while self.tokens < limit:
+                token = sampler.sample(llm._ctx, -1)
+                if llama_cpp.llama_vocab_is_eog(llm._model.vocab, token):
+                    break
+                piece = decoder.decode(llm.detokenize([token]))
+                if self.tokens >= self.target and (
+                    not self.whole_sentences or (ends_sentence(so_far) and starts_new_word(piece))
+                ):
+                    break  # the target is reached at a sentence end: the sampled token is not kept
+                self.tokens += 1
+                if piece:
+                    so_far += piece
+                    self.pieces.append(piece)
+                    yield piece
+                if self.should_stop and self.should_stop():
+                    return
+                if len(gen.cache) >= gen.window:
+                    gen.cache.make_room(gen.step)  # the window is full: its oldest tokens go
+                gen.cache.append(token)
+        finally:
+            sampler.close()
+        self.cut = self.text != so_far

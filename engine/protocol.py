@@ -26,8 +26,13 @@ _SAMPLING = {
 SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "hello": {},
     "load_model": {"model": (_STR, True)},
-    "open_document": {"doc": (_STR, True), "text": (_STR, True), "settings": (_DICT, False)},
-    "update_document": {"doc": (_STR, True), "text": (_STR, True)},
+    "open_document": {
+        "doc": (_STR, True),
+        "text": (_STR, True),
+        "settings": (_DICT, False),
+        "cursor": (_INT, False),
+    },
+    "update_document": {"doc": (_STR, True), "text": (_STR, True), "cursor": (_INT, False)},
     "reset_document": {"doc": (_STR, True)},
     "continue": {"doc": (_STR, True), "text": (_STR, True), **_SAMPLING},
     "generate_chapter": {"doc": (_STR, True), "title": (_STR, True), "notes": (_STR, False), **_SAMPLING},

@@ -8,6 +8,11 @@ Four threads share one loaded model:
 - the absorber thread trains each open document's adapter chunk by chunk (torch) and exports it.
 Generation has priority: while one is waiting or running, training pauses at the next decoder layer
 (forward or backward), so a `continue` never waits for a whole training step.
+
+The generator keeps the window's KV cache warm: when the writer's text changes (`update_document` with
+a `cursor`), the generator thread evaluates the new tokens of the window ending at the cursor while it has
+nothing else to do, so Ctrl+Enter finds its prompt already processed. A new adapter (one per learned
+chunk) is attached without dropping that cache, up to REUSE_VERSIONS versions (Temp-Lora's cache reuse).
 """
 
 from __future__ import annotations
@@ -31,6 +36,12 @@ from engine.runtime import LoadedModel
 from engine.store import AdapterStore
 
 log = logging.getLogger(__name__)
+
+# Keep the window's cache across this many adapter versions (one a learned chunk) before evaluating it
+# afresh; what it costs and gains: docs/BENCHMARKS.md, "cache reuse".
+REUSE_VERSIONS = 8
+WARM_STEP = 64  # tokens a warm-up evaluates between looks at the generation queue
+DEFAULT_MAX_TOKENS = 200
 
 
 @dataclass
@@ -76,7 +87,9 @@ class EngineServer:
         self.document_jobs: queue.Queue = queue.Queue()
         self.wake_absorber = threading.Event()
         self.stopping = threading.Event()
-        self.loaded_adapter: tuple[str, int] | None = None
+        self.warm_up: tuple[str, str] | None = None  # (doc, text up to the cursor): the window to evaluate
+        self.max_tokens: dict[str, int] = {}  # doc -> the length its last suggestion asked for
+        self.arrived: dict[str, float] = {}  # generation request id -> when its line was read
         self._hooks_installed = False
         threading.Thread(target=self._documents_loop, name="documents", daemon=True).start()
         threading.Thread(target=self._generator_loop, name="generator", daemon=True).start()
@@ -203,6 +216,13 @@ class EngineServer:
             chunks_total = len(doc.complete_chunks())
         self.done(request.id, doc=doc.doc, tokens=len(tokens), chunks_total=chunks_total)
         self.wake_absorber.set()
+        self._warm_soon(doc, request)
+
+    def _warm_soon(self, doc: Document, request: Request) -> None:
+        """Ask the generator to evaluate the window ending at the writer's cursor, when it is free."""
+        cursor = request.get("cursor")
+        if cursor is not None:
+            self.warm_up = (doc.doc, doc.text[: max(0, cursor)])
 
     def on_update_document(self, request: Request) -> None:
         self._document(request)
@@ -226,6 +246,7 @@ class EngineServer:
             new_chunks = len(doc.complete_chunks()) - doc.chunks_absorbed
         self.done(request.id, new_chunks=new_chunks)
         self.wake_absorber.set()
+        self._warm_soon(doc, request)
 
     def _queue_document_job(self, request: Request, job) -> None:
         """Document work runs in request order on the documents thread; the reader moves on."""
@@ -263,6 +284,8 @@ class EngineServer:
     def _close_document(self, request: Request) -> None:
         doc = self._document(request)
         doc.closed = True  # the absorber drops it at its next chunk; the lock waits for the current one
+        if self.warm_up and self.warm_up[0] == doc.doc:
+            self.warm_up = None
         with self.train_lock, self.lock:
             del self.docs[doc.doc]
             if self._trainer_ready() and doc.doc in self.model.trainer.adapters:
@@ -295,7 +318,6 @@ class EngineServer:
         with self.train_lock, self.lock:
             new = LoadedModel(request.get("model"), self.config, threads=self.threads)
             old, self.model = self.model, new
-            self.loaded_adapter = None
             self._hooks_installed = False
             for d in self.docs.values():  # every document re-absorbs with the new model
                 d.tokens = new.tokens(d.text)
@@ -320,6 +342,7 @@ class EngineServer:
         self._queue_generation(request, f"{manuscript}\n\n{request.get('title').strip()}\n\n")
 
     def _queue_generation(self, request: Request, text: str) -> None:
+        self.arrived[request.id] = time.perf_counter()
         self.in_flight[request.id] = threading.Event()
         self.generation_pending.set()
         self.generations.put((request, text))
@@ -327,8 +350,9 @@ class EngineServer:
     def _generator_loop(self) -> None:
         while not self.stopping.is_set():
             try:
-                request, text = self.generations.get(timeout=0.2)
+                request, text = self.generations.get(timeout=0.05)
             except queue.Empty:
+                self._warm()
                 continue
             try:
                 self._generate(request, text)
@@ -340,38 +364,75 @@ class EngineServer:
                 if self.generations.empty():
                     self.generation_pending.clear()
 
+    def _attach_adapter(self, doc: Document) -> int:
+        """Attach the document's newest adapter (keeping the window's cache where reuse allows)."""
+        with self.lock:
+            version = doc.adapter_version
+            path = self.store.path_for(doc.doc) if version else None
+            self.model.generator.use_adapter(path, (doc.doc, version), REUSE_VERSIONS)
+        return version
+
+    def _warm(self) -> None:
+        """Evaluate the window at the writer's cursor, a little at a time, while no generation waits."""
+        job = self.warm_up
+        if job is None:
+            return
+        doc = self.docs.get(job[0])
+        if doc is None or doc.closed:
+            self.warm_up = None
+            return
+        gen = self.model.generator
+        self.generation_pending.set()  # short: training waits at its next layer, as for a generation
+        try:
+            self._attach_adapter(doc)
+            window = gen.window_for(job[1], self.max_tokens.get(doc.doc, DEFAULT_MAX_TOKENS))
+            while self.generations.empty() and not self.stopping.is_set() and self.warm_up is job:
+                if gen.load_window(window, WARM_STEP) == 0:
+                    break
+            if self.warm_up is job and self.generations.empty():
+                self.warm_up = None  # done (else: a request came first, or newer text)
+        except Exception:
+            log.exception("warming the window failed")
+            self.warm_up = None
+        finally:
+            if self.generations.empty():
+                self.generation_pending.clear()
+
     def _generate(self, request: Request, text: str) -> None:
         cancel = self.in_flight[request.id]
+        arrived = self.arrived.pop(request.id, time.perf_counter())
         doc = self.docs.get(request.get("doc"))
         if doc is None:
             raise ProtocolError("unknown_doc", "the document was closed", request.id)
-        with self.lock:
-            version = doc.adapter_version
-            wanted = (doc.doc, version) if version else None
-            if wanted != self.loaded_adapter:
-                self.model.generator.set_adapter(self.store.path_for(doc.doc) if version else None)
-                self.loaded_adapter = wanted
+        version = self._attach_adapter(doc)
         sampling = Sampling(
             temperature=float(request.get("temperature", 0.8)),
             top_p=float(request.get("top_p", 0.95)),
             seed=int(request.get("seed", 0)),
         )
-        max_tokens = max(1, min(int(request.get("max_tokens", 200)), 8192))
-        pieces, started = [], time.perf_counter()
-        for piece in self.model.generator.stream(text, max_tokens, sampling, should_stop=cancel.is_set):
-            pieces.append(piece)
+        max_tokens = max(1, min(int(request.get("max_tokens", DEFAULT_MAX_TOKENS)), 8192))
+        if request.type == "continue":
+            self.max_tokens[doc.doc] = max_tokens
+        first = None
+        continuation = self.model.generator.stream(text, max_tokens, sampling, should_stop=cancel.is_set)
+        for piece in continuation:
+            first = first or time.perf_counter()
             self.emit({"id": request.id, "type": "token", "text": piece})
             if cancel.is_set():
                 break
-        result = "".join(pieces)
         if cancel.is_set():
-            self.error(request.id, "cancelled", "the generation was cancelled", text=result)
+            self.error(
+                request.id, "cancelled", "the generation was cancelled", text="".join(continuation.pieces)
+            )
             return
+        result = continuation.text
         self.done(
             request.id,
-            text=result,
-            tokens=len(self.model.generator.tokenize(result)) if result else 0,
-            seconds=round(time.perf_counter() - started, 3),
+            text=result,  # may be shorter than the tokens streamed: cut back to a sentence end
+            tokens=continuation.tokens,
+            seconds=round(time.perf_counter() - arrived, 3),
+            first_token_seconds=round(first - arrived, 4) if first else None,
+            prompt_tokens_evaluated=continuation.evaluated,
             adapter_version=version,
         )
 

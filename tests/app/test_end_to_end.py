@@ -116,3 +116,32 @@ def test_a_corrupt_model_file_leads_to_a_dialog_not_a_crash(qtbot, home_with_mod
     qtbot.waitUntil(lambda: w.client.state in ("idle", "absorbing"), timeout=120_000)
     assert w.settings.model == "default"
     w.close()
+
+
+def test_the_first_words_show_as_soon_as_the_engine_writes_them(window, qtbot):
+    """Ctrl+Enter after an accept: the app's time to the first shown text against the engine's own."""
+    import time
+
+    open_persuasion(window)
+    qtbot.waitUntil(lambda: window.client.state in ("absorbing", "idle"), timeout=120_000)
+    suggest(window, qtbot)  # a cold window
+    qtbot.keyClick(window.editor, "\t")
+
+    shown: list[float] = []
+    done: list[dict] = []
+
+    def on_change(*_):
+        if not shown and window.editor.suggestion is not None and window.editor.suggestion.text:
+            shown.append(time.perf_counter())
+
+    window.editor.document().contentsChange.connect(on_change)
+    window.client.event.connect(
+        lambda e: done.append(e) if e.get("type") == "done" and "first_token_seconds" in e else None
+    )
+    pressed = time.perf_counter()
+    window.continue_text()
+    qtbot.waitUntil(lambda: bool(done), timeout=120_000)
+    app_seconds = shown[0] - pressed
+    engine_seconds = done[0]["first_token_seconds"]
+    assert done[0]["prompt_tokens_evaluated"] <= 3  # the accepted suggestion was already in the cache
+    assert app_seconds <= engine_seconds + 0.1, (app_seconds, engine_seconds)
