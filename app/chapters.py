@@ -30,8 +30,11 @@ HEADING = re.compile(
 _VOLUME = re.compile(rf"^(?:VOLUME|Volume|BOOK|Book|PART|Part)[ \t]+{NUMBER}\b[.:]?[ \t]*$")
 MAX_HEADING = 100  # characters: a longer line is prose that happens to begin "Chapter 5"
 MAX_SUBTITLE = 70
-_SUBTITLE_UNDER = re.compile(r"\n[ \t]*(\S[^\n]*?)[ \t]*(?=\n[ \t]*\n|\n?\Z)")
-_SUBTITLE_AFTER_BLANK = re.compile(r"\n[ \t]*\n[ \t]*(\S[^\n]*?)[ \t]*(?=\n[ \t]*\n|\n?\Z)")
+# A short line that a blank line (or the end) follows; bounded, so that a chapter's long first line is
+# given up on at once.
+_LINE = rf"[ \t]*(\S[^\n]{{0,{MAX_SUBTITLE - 1}}}?)[ \t]*(?=\n[ \t]*\n|\n?\Z)"
+_SUBTITLE_UNDER = re.compile(rf"\n{_LINE}")
+_SUBTITLE_AFTER_BLANK = re.compile(rf"\n[ \t]*\n{_LINE}")
 
 
 def is_heading(line: str) -> bool:
@@ -70,7 +73,7 @@ def _subtitle(text: str, end: int) -> tuple[str | None, int]:
         m = _SUBTITLE_AFTER_BLANK.match(text, end)
         if m and (m.group(1).upper() != m.group(1) or not re.search(r"[A-Z]", m.group(1))):
             m = None
-    if not m or len(m.group(1)) > MAX_SUBTITLE or HEADING.fullmatch(m.group(1)) or _VOLUME.match(m.group(1)):
+    if not m or HEADING.fullmatch(m.group(1)) or _VOLUME.match(m.group(1)):
         return None, end
     return m.group(1), m.end()
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_START = re.compile(r"^[ \t]*\*{3}[ \t]*START OF (?:THE|THIS) PROJECT GUTENBERG E-?BOOK\b.*$", re.I | re.M)
-_END = re.compile(
-    r"^[ \t]*(?:\*{3}[ \t]*END OF (?:THE|THIS) PROJECT GUTENBERG E-?BOOK\b"
-    r"|End of (?:the |this )?Project Gutenberg(?:'s)?\b).*$",
-    re.I | re.M,
+# Each pattern starts with literal text, which lets a 50 MB manuscript be searched in hundredths of a second.
+_START = re.compile(r"\*\*\*[ \t]*START OF (?:THE|THIS) PROJECT GUTENBERG E-?BOOK\b", re.I)
+_END = (
+    re.compile(r"\*\*\*[ \t]*END OF (?:THE|THIS) PROJECT GUTENBERG E-?BOOK\b", re.I),
+    re.compile(r"(?:End|END) of (?:the |this |The |This )?Project Gutenberg\b"),
 )
 _TITLE = re.compile(r"^Title:[ \t]*(\S.*?)[ \t]*$", re.M)
 # The credit line that follows the start marker in most files ("Produced by …"): not part of the book.
@@ -42,13 +42,19 @@ def unwrap(text: str) -> Unwrapped:
     if start:
         found = _TITLE.search(text, 0, start.start())
         title = found.group(1) if found else None
-        body_start = start.end()
-        if not start.group().rstrip().endswith("***"):  # a long title wrapped the marker onto a second line
-            close = text.find("***", body_start)
-            body_start = text.find("\n", close) if 0 <= close - body_start < 200 else body_start
-        text = text[body_start:] if body_start >= 0 else ""
-        text = _CREDIT.sub("", text, count=1)
-    end = _END.search(text)
-    if end:
-        text = text[: end.start()]
-    return Unwrapped(text.strip("\n"), title, bool(start), bool(end))
+        line_end = _line_end(text, start.end())
+        if not text[start.end() : line_end].rstrip().endswith("***"):
+            # A long title wrapped the marker onto a second line.
+            close = text.find("***", line_end, line_end + 200)
+            line_end = _line_end(text, close) if close >= 0 else line_end
+        text = _CREDIT.sub("", text[line_end:], count=1)
+    # Without a start marker only the end marker counts: "End of Project Gutenberg…" could be prose.
+    ends = [m.start() for m in (pattern.search(text) for pattern in _END[: 2 if start else 1]) if m]
+    if ends:
+        text = text[: text.rfind("\n", 0, min(ends)) + 1]
+    return Unwrapped(text.strip("\n"), title, bool(start), bool(ends))
+
+
+def _line_end(text: str, pos: int) -> int:
+    end = text.find("\n", pos)
+    return len(text) if end < 0 else end
