@@ -2,6 +2,7 @@
 
 Every change is one transaction, so a crash or a kill leaves either the old or the new state. Schema changes
 are numbered migrations (MIGRATIONS); a database from any earlier version is brought forward on open.
+Deleting a chapter or a novel moves it to the trash (`deleted_at` is set); it can be restored.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from app.paths import data_dir, ensure_private
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Migrations("longform-library")
+_NOVEL = "SELECT id, title, deleted_at FROM novels"
+_CHAPTER = "SELECT id, novel_id, position, title, text, deleted_at FROM chapters"
 _INSERT_CHAPTER = "INSERT INTO chapters (novel_id, position, title, text, updated) VALUES (?, ?, ?, ?, ?)"
 REVISION_EVERY_SECONDS = 300  # autosave keeps at most one revision per chapter per five minutes
 
@@ -43,6 +46,14 @@ def _m0001(db: sqlite_utils.Database) -> None:
     db["revisions"].create_index(["chapter_id", "created"])
 
 
+@MIGRATIONS(name="0002_trash")
+def _m0002(db: sqlite_utils.Database) -> None:
+    # NULL: in the novel; a time: in the trash since then. A trashed chapter keeps its old position, so it
+    # goes back about where it was.
+    db["novels"].add_column("deleted_at", float)
+    db["chapters"].add_column("deleted_at", float)
+
+
 class StorageError(Exception):
     """The library cannot be read or written (full disk, unreadable file); the message says what to do."""
 
@@ -55,6 +66,7 @@ class LibraryDamaged(StorageError):
 class Novel:
     id: int
     title: str
+    deleted_at: float | None = None  # when it was moved to the trash
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,7 @@ class Chapter:
     position: int
     title: str
     text: str
+    deleted_at: float | None = None  # when it was moved to the trash
 
 
 @dataclass(frozen=True)
@@ -131,12 +144,13 @@ class Library:
 
     # -- novels --------------------------------------------------------------------------------------------
     def novels(self) -> list[Novel]:
-        """Every novel, most recently changed first."""
-        rows = self.db.execute("SELECT id, title FROM novels ORDER BY updated DESC, id DESC").fetchall()
+        """Every novel not in the trash, most recently changed first."""
+        rows = self.db.execute(f"{_NOVEL} WHERE deleted_at IS NULL ORDER BY updated DESC, id DESC").fetchall()
         return [Novel(*row) for row in rows]
 
     def novel(self, novel_id: int) -> Novel | None:
-        row = self.db.execute("SELECT id, title FROM novels WHERE id = ?", [novel_id]).fetchone()
+        """A novel, unless it is in the trash."""
+        row = self.db.execute(f"{_NOVEL} WHERE id = ? AND deleted_at IS NULL", [novel_id]).fetchone()
         return Novel(*row) if row else None
 
     def create_novel(self, title: str, chapters: list[tuple[str, str]] | None = None) -> Novel:
@@ -158,29 +172,38 @@ class Library:
         self._write("UPDATE novels SET title = ?, updated = ? WHERE id = ?", (title, time.time(), novel_id))
 
     def delete_novel(self, novel_id: int) -> None:
-        """Delete a novel with its chapters and revisions."""
+        """Move a novel, with its chapters and revisions, to the trash."""
+        self._write(
+            "UPDATE novels SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", (time.time(), novel_id)
+        )
+
+    def trashed_novels(self) -> list[Novel]:
+        """The novels in the trash, most recently deleted first."""
+        rows = self.db.execute(
+            f"{_NOVEL} WHERE deleted_at IS NOT NULL ORDER BY deleted_at DESC, id DESC"
+        ).fetchall()
+        return [Novel(*row) for row in rows]
+
+    def restore_novel(self, novel_id: int) -> Novel | None:
+        """Bring a novel back from the trash, as it was (None: no such novel in the trash)."""
         with self._atomic():
-            self.db.execute(
-                "DELETE FROM revisions WHERE chapter_id IN (SELECT id FROM chapters WHERE novel_id = ?)",
-                [novel_id],
+            cur = self.db.execute(
+                "UPDATE novels SET deleted_at = NULL, updated = ? WHERE id = ? AND deleted_at IS NOT NULL",
+                (time.time(), novel_id),
             )
-            self.db.execute("DELETE FROM chapters WHERE novel_id = ?", [novel_id])
-            self.db.execute("DELETE FROM novels WHERE id = ?", [novel_id])
+        return self.novel(novel_id) if cur.rowcount else None
 
     # -- chapters ------------------------------------------------------------------------------------------
     def chapters(self, novel_id: int) -> list[Chapter]:
-        """The novel's chapters in reading order."""
+        """The novel's chapters in reading order (not those in the trash)."""
         rows = self.db.execute(
-            "SELECT id, novel_id, position, title, text FROM chapters WHERE novel_id = ?"
-            " ORDER BY position, id",
-            [novel_id],
+            f"{_CHAPTER} WHERE novel_id = ? AND deleted_at IS NULL ORDER BY position, id", [novel_id]
         ).fetchall()
         return [Chapter(*row) for row in rows]
 
     def chapter(self, chapter_id: int) -> Chapter | None:
-        row = self.db.execute(
-            "SELECT id, novel_id, position, title, text FROM chapters WHERE id = ?", [chapter_id]
-        ).fetchone()
+        """A chapter, unless it is in the trash."""
+        row = self.db.execute(f"{_CHAPTER} WHERE id = ? AND deleted_at IS NULL", [chapter_id]).fetchone()
         return Chapter(*row) if row else None
 
     def add_chapter(self, novel_id: int, title: str, text: str = "", after: int | None = None) -> Chapter:
@@ -212,17 +235,48 @@ class Library:
                 self.db.execute("UPDATE chapters SET position = ? WHERE id = ?", (position, chapter_id))
 
     def delete_chapter(self, chapter_id: int) -> None:
-        """Delete a chapter and its revisions; the others keep their order."""
+        """Move a chapter, with its revisions, to the trash; the others keep their order."""
         chapter = self.chapter(chapter_id)
         if chapter is None:
             return
+        now = time.time()
         with self._atomic():
-            self.db.execute("DELETE FROM revisions WHERE chapter_id = ?", [chapter_id])
-            self.db.execute("DELETE FROM chapters WHERE id = ?", [chapter_id])
+            self.db.execute("UPDATE chapters SET deleted_at = ? WHERE id = ?", (now, chapter_id))
             self.db.execute(
-                "UPDATE chapters SET position = position - 1 WHERE novel_id = ? AND position > ?",
+                "UPDATE chapters SET position = position - 1"
+                " WHERE novel_id = ? AND position > ? AND deleted_at IS NULL",
                 (chapter.novel_id, chapter.position),
             )
+            self._touch(chapter.novel_id, now)
+
+    def trashed_chapters(self, novel_id: int) -> list[Chapter]:
+        """The novel's chapters in the trash, most recently deleted first."""
+        rows = self.db.execute(
+            f"{_CHAPTER} WHERE novel_id = ? AND deleted_at IS NOT NULL ORDER BY deleted_at DESC, id DESC",
+            [novel_id],
+        ).fetchall()
+        return [Chapter(*row) for row in rows]
+
+    def restore_chapter(self, chapter_id: int) -> Chapter | None:
+        """Bring a chapter back from the trash, where it was (None: no such chapter in the trash)."""
+        row = self.db.execute(
+            "SELECT novel_id, position FROM chapters WHERE id = ? AND deleted_at IS NOT NULL", [chapter_id]
+        ).fetchone()
+        if row is None:
+            return None
+        novel_id, position = row[0], min(row[1], len(self.chapters(row[0])))
+        now = time.time()
+        with self._atomic():
+            self.db.execute(
+                "UPDATE chapters SET position = position + 1"
+                " WHERE novel_id = ? AND position >= ? AND deleted_at IS NULL",
+                (novel_id, position),
+            )
+            self.db.execute(
+                "UPDATE chapters SET deleted_at = NULL, position = ? WHERE id = ?", (position, chapter_id)
+            )
+            self._touch(novel_id, now)
+        return self.chapter(chapter_id)
 
     def save_text(self, chapter_id: int, text: str, keep_revision: bool = False) -> bool:
         """Save a chapter's text (autosave); returns whether it changed.
@@ -231,7 +285,10 @@ class Library:
         is older than REVISION_EVERY_SECONDS, so the writer can go back without every keystroke being kept.
         """
         chapter = self.chapter(chapter_id)
-        if chapter is None or chapter.text == text:
+        if chapter is None:
+            # The window saves only the chapter it shows; one in the trash or gone is a programming error.
+            raise ValueError(f"chapter {chapter_id} is not in the library")
+        if chapter.text == text:
             return False
         now = time.time()
         newest = self.db.execute(

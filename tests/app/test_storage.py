@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+import sqlite_utils
 
 from app.storage import MIGRATIONS, Library, StorageError, join_chapters
 
@@ -29,9 +30,34 @@ def test_migrations_apply_once_from_an_empty_database(tmp_path):
     Library(path).close()
     again = Library(path)
     applied = [m.name for m in MIGRATIONS.applied(again.db)]
-    assert applied == ["0001_novels_chapters_revisions"]
+    assert applied == ["0001_novels_chapters_revisions", "0002_trash"]
     assert {"novels", "chapters", "revisions"} <= set(again.db.table_names())
     again.close()
+
+
+def test_migration_0002_adds_the_trash_to_a_library_of_the_previous_schema(tmp_path):
+    path = tmp_path / "l.db"
+    old = sqlite_utils.Database(path)
+    MIGRATIONS.apply(old, stop_before="0002_trash")  # a library as the previous version left it
+    old.execute("INSERT INTO novels (title, created, updated) VALUES ('Emma', 0, 0)")
+    old.execute(
+        "INSERT INTO chapters (novel_id, position, title, text, updated) VALUES (1, 0, 'One', 'x', 0)"
+    )
+    old.execute(
+        "INSERT INTO chapters (novel_id, position, title, text, updated) VALUES (1, 1, 'Two', 'y', 0)"
+    )
+    old.conn.commit()
+    assert "deleted_at" not in old["chapters"].columns_dict
+    old.close()
+
+    library = Library(path)
+    assert [m.name for m in MIGRATIONS.applied(library.db)][-1] == "0002_trash"
+    assert [n.title for n in library.novels()] == ["Emma"]
+    one, two = library.chapters(1)
+    assert (one.text, two.text, one.deleted_at) == ("x", "y", None)
+    library.delete_chapter(one.id)
+    assert [c.title for c in library.trashed_chapters(1)] == ["One"]
+    library.close()
 
 
 def test_chapters_keep_their_order_through_add_reorder_and_delete(library):
@@ -64,14 +90,55 @@ def test_saving_keeps_revisions_that_can_be_restored(library):
     assert library.revisions(chapter.id)[0].text == "fourth draft"
 
 
-def test_deleting_a_novel_deletes_its_chapters_and_revisions(library):
+def test_a_deleted_novel_goes_to_the_trash_and_comes_back_with_its_chapters_and_revisions(library):
     keep = library.create_novel("Keep", [("A", "x")])
-    gone = library.create_novel("Gone", [("B", "y")])
+    gone = library.create_novel("Gone", [("B", "y"), ("C", "w")])
     library.save_text(library.chapters(gone.id)[0].id, "z")
     library.delete_novel(gone.id)
     assert [n.title for n in library.novels()] == ["Keep"]
-    assert library.db.execute("SELECT COUNT(*) FROM revisions").fetchone()[0] == 0
+    assert library.novel(gone.id) is None
+    assert [n.title for n in library.trashed_novels()] == ["Gone"]
+    assert library.trashed_novels()[0].deleted_at is not None
     assert library.chapters(keep.id)[0].text == "x"
+
+    assert library.restore_novel(gone.id).title == "Gone"
+    assert library.restore_novel(gone.id) is None  # no longer in the trash
+    assert library.novels()[0].id == gone.id and not library.trashed_novels()
+    b, c = library.chapters(gone.id)
+    assert (b.text, c.text) == ("z", "w")
+    assert [r.text for r in library.revisions(b.id)] == ["y"]
+
+
+def test_a_deleted_chapter_goes_to_the_trash_and_back_to_its_place(library):
+    novel = library.create_novel("Emma", [("One", "a"), ("Two", "b"), ("Three", "c")])
+    two = library.chapters(novel.id)[1]
+    library.save_text(two.id, "b, revised")
+    library.delete_chapter(two.id)
+    assert [c.title for c in library.chapters(novel.id)] == ["One", "Three"]
+    assert [c.position for c in library.chapters(novel.id)] == [0, 1]
+    assert library.chapter(two.id) is None
+    assert "b, revised" not in library.manuscript(novel.id)  # the engine no longer sees it
+    assert [(c.title, c.text) for c in library.trashed_chapters(novel.id)] == [("Two", "b, revised")]
+    with pytest.raises(ValueError):
+        library.save_text(two.id, "written into the trash")
+
+    restored = library.restore_chapter(two.id)
+    assert (restored.title, restored.text) == ("Two", "b, revised")
+    assert [c.title for c in library.chapters(novel.id)] == ["One", "Two", "Three"]
+    assert [c.position for c in library.chapters(novel.id)] == [0, 1, 2]
+    assert [r.text for r in library.revisions(two.id)] == ["b"]
+    assert library.restore_chapter(two.id) is None and not library.trashed_chapters(novel.id)
+
+
+def test_a_chapter_restored_after_its_neighbours_went_comes_back_at_the_end(library):
+    novel = library.create_novel("Emma", [("One", "a"), ("Two", "b"), ("Three", "c")])
+    _, two, three = library.chapters(novel.id)
+    library.delete_chapter(three.id)
+    library.delete_chapter(two.id)
+    library.restore_chapter(three.id)
+    assert [c.title for c in library.chapters(novel.id)] == ["One", "Three"]
+    library.restore_chapter(two.id)
+    assert [c.title for c in library.chapters(novel.id)] == ["One", "Two", "Three"]
 
 
 def test_manuscript_joins_chapters_and_stops_at_the_cursor(library):
