@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
@@ -12,7 +14,12 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 
 
 class ChapterTree(QTreeWidget):
-    """Chapters in reading order; the tree only reports what the writer asked for, by signal."""
+    """Chapters in reading order; the tree only reports what the writer asked for, by signal.
+
+    Only the writer's own choice of a row is reported as `chapter_selected`: filling, clearing or
+    re-selecting the tree from code, and a drag, are quiet. (Clearing it used to select each remaining row
+    in turn, and the window bound the editor to the first chapter of a novel it was closing.)
+    """
 
     chapter_selected = Signal(int)
     reordered = Signal(list)  # chapter ids in the new order
@@ -32,10 +39,17 @@ class ChapterTree(QTreeWidget):
         self.currentItemChanged.connect(self._current_changed)
         self._quiet = False
 
+    @contextlib.contextmanager
+    def _quietly(self):
+        quiet, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = quiet
+
     def show_chapters(self, chapters: list[Chapter], current: int | None = None) -> None:
         """Fill the tree (without reporting a selection)."""
-        self._quiet = True
-        try:
+        with self._quietly():
             self.clear()
             for c in chapters:
                 item = QTreeWidgetItem([c.title or "Untitled"])
@@ -45,8 +59,11 @@ class ChapterTree(QTreeWidget):
                 self.addTopLevelItem(item)
                 if c.id == current:
                     self.setCurrentItem(item)
-        finally:
-            self._quiet = False
+
+    def clear(self) -> None:
+        """Empty the tree (without reporting a selection)."""
+        with self._quietly():
+            super().clear()
 
     def chapter_ids(self) -> list[int]:
         return [self.topLevelItem(i).data(0, ID_ROLE) for i in range(self.topLevelItemCount())]
@@ -55,18 +72,22 @@ class ChapterTree(QTreeWidget):
         item = self.currentItem()
         return item.data(0, ID_ROLE) if item else None
 
-    def select_chapter(self, chapter_id: int) -> None:
-        for i in range(self.topLevelItemCount()):
-            if self.topLevelItem(i).data(0, ID_ROLE) == chapter_id:
-                self.setCurrentItem(self.topLevelItem(i))
+    def select_chapter(self, chapter_id: int | None) -> None:
+        """Mark the chapter the editor shows (without reporting it)."""
+        with self._quietly():
+            for i in range(self.topLevelItemCount()):
+                if self.topLevelItem(i).data(0, ID_ROLE) == chapter_id:
+                    self.setCurrentItem(self.topLevelItem(i))
 
     def _current_changed(self, current: QTreeWidgetItem | None, _previous) -> None:
         if current is not None and not self._quiet:
             self.chapter_selected.emit(current.data(0, ID_ROLE))
 
     def dropEvent(self, event: QDropEvent) -> None:
-        before = self.chapter_ids()
-        super().dropEvent(event)
+        before, current = self.chapter_ids(), self.current_chapter()
+        with self._quietly():  # moving a row changes the current row on the way: not the writer's choice
+            super().dropEvent(event)
+        self.select_chapter(current)
         after = self.chapter_ids()
         if after != before and sorted(after) == sorted(before):
             self.reordered.emit(after)

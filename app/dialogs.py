@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -57,6 +58,36 @@ def ask_name(parent: QWidget, title: str, label: str, current: str = "") -> str 
     name, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, current)
     name = name.strip()
     return name if ok and name else None
+
+
+def choose_backup(parent: QWidget, found: list[Path]) -> Path | None:
+    """One of the library's backups (newest first) to restore, once the writer has confirmed."""
+    if not found:
+        QMessageBox.information(parent, "Restore from backup", "There is no backup yet.")
+        return None
+    names = [p.name for p in found]
+    name, ok = QInputDialog.getItem(parent, "Restore from backup", "Backup (newest first):", names, 0, False)
+    if not ok:
+        return None
+    answer = QMessageBox.question(
+        parent,
+        "Restore from backup",
+        f"Replace the whole library with {name}? The current library is kept as a file beside it.",
+    )
+    return found[names.index(name)] if answer == QMessageBox.StandardButton.Yes else None
+
+
+def ask_quit_unsaved(parent: QWidget) -> bool:
+    """Whether to quit although the chapter in the editor could not be saved."""
+    answer = QMessageBox.warning(
+        parent,
+        "Quit without saving?",
+        "The chapter in the editor could not be saved, so what you typed since the last save is only in "
+        "the editor. Quit anyway and lose it?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
 
 
 class NewChapterDialog(QDialog):

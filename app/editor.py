@@ -3,6 +3,8 @@
 A suggestion is inserted at the cursor in a faded italic format but is not part of the manuscript:
 `manuscript_text()` leaves it out, autosave never sees it, and rejecting it leaves the chapter exactly as it
 was. Its insertions share one undo step, so an accepted suggestion is undone with one Ctrl+Z.
+
+With no chapter to edit (no novel open) the editor is read-only and says how to start.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+WRITE_HERE = "Write here. Ctrl+Enter asks the model to continue from the cursor."
+NO_CHAPTER = "No novel is open. Open one or create one in the Novel menu to start writing."
 
 
 @dataclass
@@ -36,10 +41,10 @@ class ChapterEditor(QPlainTextEdit):
         self.setFont(font)
         self.document().setDocumentMargin(48)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.setPlaceholderText("Write here. Ctrl+Enter asks the model to continue from the cursor.")
         self.suggestion: Suggestion | None = None
         self._internal = False  # True while the editor itself changes the document
         self.document().contentsChange.connect(self._contents_changed)
+        self.show_no_chapter()
 
     def resizeEvent(self, event) -> None:
         # A readable column: about 70 characters wide, centred, however wide the window is.
@@ -50,7 +55,18 @@ class ChapterEditor(QPlainTextEdit):
 
     # -- the writer's text ---------------------------------------------------------------------------------
     def set_chapter_text(self, text: str) -> None:
-        """Show a chapter (a fresh undo history; not a change by the writer)."""
+        """Show a chapter to edit (a fresh undo history; not a change by the writer)."""
+        self._show(text)
+        self.setReadOnly(False)
+        self.setPlaceholderText(WRITE_HERE)
+
+    def show_no_chapter(self, placeholder: str = NO_CHAPTER) -> None:
+        """Edit nothing: empty, read-only, with a line saying how to start."""
+        self._show("")
+        self.setReadOnly(True)
+        self.setPlaceholderText(placeholder)
+
+    def _show(self, text: str) -> None:
         self.suggestion = None
         self._internal = True
         try:
@@ -132,6 +148,25 @@ class ChapterEditor(QPlainTextEdit):
         self.suggestion = None
         self.setTextCursor(self._cursor_at(start))
 
+    def reject_suggestion(self) -> None:
+        """Remove the suggestion as Esc does (the suggestions hear of it). Called before any change that does
+        not come from a key press, since such a change would move the text under the suggestion."""
+        s = self.suggestion
+        if s is None:
+            return
+        start, length = s.start, len(s.text)
+        cursor = self.textCursor()  # where the writer put it: kept, as if the suggestion had never been
+
+        def without(position: int) -> int:
+            return position if position <= start else max(start, position - length)
+
+        anchor, position = without(cursor.anchor()), without(cursor.position())
+        self.discard_suggestion()
+        cursor = self._cursor_at(anchor)
+        cursor.setPosition(position, QTextCursor.MoveMode.KeepAnchor)
+        self.setTextCursor(cursor)
+        self.suggestion_rejected.emit()
+
     def _remove_suggestion_text(self) -> None:
         s = self.suggestion
         if s and s.text:
@@ -166,6 +201,19 @@ class ChapterEditor(QPlainTextEdit):
 
     def _plain_format(self) -> QTextCharFormat:
         return QTextCharFormat()  # the editor's own font and colours
+
+    # -- changes that are not key presses ------------------------------------------------------------------
+    def insertFromMimeData(self, source) -> None:
+        self.reject_suggestion()  # a paste
+        super().insertFromMimeData(source)
+
+    def dropEvent(self, event) -> None:
+        self.reject_suggestion()  # before a dragged selection is taken out of the text
+        super().dropEvent(event)
+
+    def contextMenuEvent(self, event) -> None:
+        self.reject_suggestion()  # its Cut, Paste and Delete would edit around the suggestion
+        super().contextMenuEvent(event)
 
     # -- keys ----------------------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:

@@ -82,6 +82,9 @@ class FindBar(QWidget):
         return self.find_next(backward=True)
 
     def replace(self) -> None:
+        if self.editor.isReadOnly():
+            return
+        self.editor.reject_suggestion()
         cursor = self.editor.textCursor()
         text = self.find_text.text()
         same = (
@@ -96,8 +99,9 @@ class FindBar(QWidget):
     def replace_all(self) -> int:
         """Replace every match in one undo step; returns how many."""
         text = self.find_text.text()
-        if not text:
+        if not text or self.editor.isReadOnly():
             return 0
+        self.editor.reject_suggestion()  # it would be searched too, and the text under it moved
         document = self.editor.document()
         cursor = QTextCursor(document)
         edit = QTextCursor(document)

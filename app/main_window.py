@@ -25,10 +25,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import trash
 from app.absorption_panel import AbsorptionPanel
 from app.backup import backups, make_backup, restore_backup
 from app.chapter_tree import ChapterTree
-from app.dialogs import HelpDialog, NewChapterDialog, RevisionsDialog, SettingsDialog, ask_name
+from app.dialogs import (
+    HelpDialog,
+    NewChapterDialog,
+    RevisionsDialog,
+    SettingsDialog,
+    ask_name,
+    ask_quit_unsaved,
+    choose_backup,
+)
 from app.editor import ChapterEditor
 from app.engine_client import EngineClient
 from app.exporting import FORMATS, ExportProblem, export_novel
@@ -135,14 +144,16 @@ class MainWindow(QMainWindow):
         self._action(novel, "Import manuscript…", self.import_manuscript, "Ctrl+I")
         self._action(novel, "Export novel…", self.export_current, "Ctrl+E")
         self._action(novel, "Close novel", self.close_novel)
+        self._action(novel, "Delete novel…", self.delete_novel)
+        self._action(novel, "Restore deleted novel…", self.restore_deleted_novel)
         self._action(novel, "Restore from backup…", self.restore_from_backup)
         novel.addSeparator()
         self._action(novel, "Settings…", self.edit_settings, "Ctrl+,")
         self._action(novel, "Quit", self.close, "Ctrl+Q")
 
         edit = bar.addMenu("&Edit")
-        self._action(edit, "Undo", self.editor.undo, QKeySequence.StandardKey.Undo)
-        self._action(edit, "Redo", self.editor.redo, "Ctrl+Shift+Z")
+        self._action(edit, "Undo", self.undo, QKeySequence.StandardKey.Undo)
+        self._action(edit, "Redo", self.redo, "Ctrl+Shift+Z")
         self._action(edit, "Find…", lambda: self.find_bar.open(), "Ctrl+F")
         self._action(edit, "Replace…", lambda: self.find_bar.open(replace=True), "Ctrl+H")
 
@@ -150,6 +161,7 @@ class MainWindow(QMainWindow):
         self._action(chapter, "New chapter", self.add_chapter, "Ctrl+N")
         self._action(chapter, "Rename chapter…", lambda: self.rename_chapter(self.chapter_id), "F2")
         self._action(chapter, "Delete chapter…", lambda: self.delete_chapter(self.chapter_id))
+        self._action(chapter, "Restore deleted chapter…", self.restore_deleted_chapter)
         self._action(chapter, "Revisions…", self.show_revisions, "Ctrl+Shift+R")
 
         ai = bar.addMenu("&AI")
@@ -264,17 +276,13 @@ class MainWindow(QMainWindow):
     def open_novel(self, novel_id: int, chapter_id: int | None = None) -> None:
         """Show a novel (the previous one is saved and closed) and send it to the engine."""
         novel = self.library.novel(novel_id)
-        if novel is None:
+        if novel is None or not self.close_novel():
             return
-        self.close_novel()
         self.novel = novel
         chapters = self.library.chapters(novel.id)
-        ids = [c.id for c in chapters]
-        chosen = chapter_id if chapter_id in ids else ids[0] if ids else None
-        self.tree.show_chapters(chapters, chosen)
-        self.chapter_id = None
-        if chosen is not None:
-            self.show_chapter(chosen)
+        chosen = next((c for c in chapters if c.id == chapter_id), chapters[0] if chapters else None)
+        self.tree.show_chapters(chapters, chosen.id if chosen else None)
+        self._bind(chosen)
         self.setWindowTitle(f"{novel.title} — Longform")
         self.settings.last_novel = novel.id
         self._save_settings()
@@ -282,20 +290,23 @@ class MainWindow(QMainWindow):
         self.client.open_document(engine_doc(novel.id), self.manuscript, self.settings.engine_settings())
         self._update_ai_actions()
 
-    def close_novel(self) -> None:
-        """Save, and close the novel in the engine (which deletes its adapter)."""
+    def close_novel(self) -> bool:
+        """Save, and close the novel in the engine (which deletes its adapter). False: the chapter could not
+        be saved (full disk), so the novel stays open with the text in the editor."""
         if self.novel is None:
-            return
-        self.reject_suggestion()
-        self.save_now(keep_revision=True)
+            return True
+        self.suggestions.drop()
+        if not self.save_now(keep_revision=True) or not self._unbind():
+            return False
         self.client.close_document(engine_doc(self.novel.id))
-        self.novel, self.chapter_id = None, None
+        self.novel = None
         self.tree.clear()
-        self.editor.set_chapter_text("")
         self.panel.show_absorption(None)
         self.panel.summary.setText("No novel open")
         self.setWindowTitle("Longform")
+        self._update_counts()
         self._update_ai_actions()
+        return True
 
     def new_novel(self) -> None:
         title = ask_name(self, "New novel", "Title:")
@@ -314,6 +325,27 @@ class MainWindow(QMainWindow):
         if ok:
             self.open_novel(novels[titles.index(choice)].id)
 
+    def delete_novel(self, confirm: bool = True) -> None:
+        """Move the open novel to the trash (Novel → Restore deleted novel… brings it back)."""
+        novel = self.novel
+        if novel is None:
+            return
+        words = sum(trash.words(c.text) for c in self.library.chapters(novel.id) if c.id != self.chapter_id)
+        words += self.editor.word_count()
+        if confirm and not trash.confirm_delete(self, "novel", novel.title, words):
+            return
+        if self.close_novel():
+            self._storage(lambda: self.library.delete_novel(novel.id))
+            self.statusBar().showMessage(trash.deleted_message("novel", novel.title), 10000)
+
+    def restore_deleted_novel(self, novel_id: int | None = None) -> None:
+        """Bring a deleted novel back from the trash, and open it."""
+        if novel_id is None:
+            novel_id = trash.TrashDialog.choose(self, "novel", trash.novel_entries(self.library))
+        novel = self._storage(lambda: self.library.restore_novel(novel_id)) if novel_id else None
+        if novel is not None:
+            self.open_novel(novel.id)
+
     def rename_novel(self) -> None:
         if self.novel is None:
             return
@@ -324,45 +356,49 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(f"{title} — Longform")
 
     def import_manuscript(self, path: Path | None = None) -> Novel | None:
+        from app.importing import FILE_FILTER
+
         if path is None:
-            name, _ = QFileDialog.getOpenFileName(
-                self, "Import a manuscript", str(Path.home()), "Manuscripts (*.txt *.md *.markdown)"
-            )
+            name, _ = QFileDialog.getOpenFileName(self, "Import a manuscript", str(Path.home()), FILE_FILTER)
             if not name:
                 return None
             path = Path(name)
         try:
-            title, chapters = read_manuscript(path)
+            manuscript = read_manuscript(path)
         except ImportProblem as e:
             QMessageBox.warning(self, "Import", str(e))
             return None
+        title, chapters = manuscript.title, manuscript.chapters
         novel = self._storage(lambda: self.library.create_novel(title, chapters))
         if novel:
             self.open_novel(novel.id)
-            self.statusBar().showMessage(f"Imported {title}: {len(chapters)} chapters", 8000)
+            notes = "".join(f" {note}" for note in manuscript.notes)
+            self.statusBar().showMessage(f"Imported {title}: {len(chapters)} chapters.{notes}", 8000)
         return novel
 
     def export_current(self, path: Path | None = None) -> None:
+        from app.export_dialog import ExportDialog
+
         if self.novel is None:
             return
         self.save_now()
-        if path is None:
-            filters = ";;".join(f"{label} (*{suffix})" for suffix, label in FORMATS.items())
-            name, chosen = QFileDialog.getSaveFileName(
-                self, "Export the novel", str(Path.home() / self.novel.title), filters
-            )
-            if not name:
+        chosen = path is None
+        if chosen:
+            choice = ExportDialog.get_choice(self, self.novel.title, self.settings)
+            if choice is None:
                 return
-            path = Path(name)
-            if path.suffix.lower() not in FORMATS:
-                path = path.with_suffix(chosen.split("*")[1].rstrip(")"))
+            path, self.settings.author = choice.path, choice.author
         chapters = [(c.title, c.text) for c in self.library.chapters(self.novel.id)]
         try:
-            export_novel(path, self.novel.title, chapters)
+            export_novel(path, self.novel.title, chapters, self.settings.author)
         except ExportProblem as e:
             QMessageBox.warning(self, "Export", str(e))
             return
-        self.statusBar().showMessage(f"Exported to {path}", 8000)
+        if chosen:  # the next export starts where this one went
+            self.settings.last_export_folder = str(path.parent)
+            self.settings.last_export_format = path.suffix.lower()
+            self._save_settings()
+        self.statusBar().showMessage(f"Exported to {path} ({FORMATS[path.suffix.lower()]})", 8000)
 
     def manuscript(self, upto_cursor: bool = False) -> str:
         """The open novel as the engine sees it, with the chapter in the editor as it is now."""
@@ -379,29 +415,52 @@ class MainWindow(QMainWindow):
 
     # -- chapters ------------------------------------------------------------------------------------------
     def show_chapter(self, chapter_id: int) -> None:
-        if chapter_id == self.chapter_id:
-            return
-        self.reject_suggestion()
-        self.save_now()
+        """Edit another chapter of the open novel (the one shown is saved first)."""
         chapter = self.library.chapter(chapter_id)
-        if chapter is None:
+        if chapter is None or chapter.id == self.chapter_id or not self._in_novel(chapter):
             return
-        self.chapter_id = chapter.id
-        self.editor.set_chapter_text(chapter.text)
-        self.tree.select_chapter(chapter.id)
-        self.settings.last_chapter = chapter.id
-        self._save_settings()
+        if not self._bind(chapter):
+            self.tree.select_chapter(self.chapter_id)  # it could not be saved: stay with it
+
+    def _in_novel(self, chapter: Chapter | None) -> bool:
+        return chapter is not None and self.novel is not None and chapter.novel_id == self.novel.id
+
+    def _unbind(self) -> bool:
+        """The editor lets go of its chapter: the suggestion made for it is dropped, its text saved, and the
+        editor left empty and read-only. False (nothing changed): the text could not be saved."""
+        self.suggestions.drop()
+        if not self.save_now():
+            return False
+        self.chapter_id = None
+        self.editor.show_no_chapter()
+        self._update_ai_actions()
+        return True
+
+    def _bind(self, chapter: Chapter | None) -> bool:
+        """The editor edits `chapter` (None: nothing), after letting go of the one it had. The only place
+        `chapter_id` is set, so text typed in the editor is only ever saved to the chapter it shows."""
+        if not self._unbind():
+            return False
+        if chapter is not None:
+            self.chapter_id = chapter.id
+            self.editor.set_chapter_text(chapter.text)
+            self.tree.select_chapter(chapter.id)
+            self.settings.last_chapter = chapter.id
+            self._save_settings()
         self._update_counts()
         self._update_ai_actions()
+        return True
 
-    def add_chapter(self, title: str | None = None) -> Chapter | None:
+    def add_chapter(self, title: str | None = None, at_end: bool = False) -> Chapter | None:
+        """A new chapter after the one shown (or at the end), shown in the editor."""
         if self.novel is None:
             return None
         if title is None:
             title = ask_name(self, "New chapter", "Title:", f"Chapter {len(self.tree.chapter_ids()) + 1}")
             if not title:
                 return None
-        chapter = self._storage(lambda: self.library.add_chapter(self.novel.id, title, after=self.chapter_id))
+        after = self.tree.chapter_ids()[-1] if at_end and self.tree.chapter_ids() else self.chapter_id
+        chapter = self._storage(lambda: self.library.add_chapter(self.novel.id, title, after=after))
         if chapter:
             self.tree.show_chapters(self.library.chapters(self.novel.id), self.chapter_id)
             self.show_chapter(chapter.id)
@@ -410,7 +469,7 @@ class MainWindow(QMainWindow):
 
     def rename_chapter(self, chapter_id: int | None) -> None:
         chapter = self.library.chapter(chapter_id) if chapter_id else None
-        if chapter is None:
+        if not self._in_novel(chapter):
             return
         title = ask_name(self, "Rename chapter", "Title:", chapter.title)
         if title:
@@ -419,28 +478,40 @@ class MainWindow(QMainWindow):
             self._engine_update_soon()
 
     def delete_chapter(self, chapter_id: int | None, confirm: bool = True) -> None:
+        """Move a chapter to the trash (Chapter → Restore deleted chapter… brings it back)."""
         chapter = self.library.chapter(chapter_id) if chapter_id else None
-        if chapter is None:
+        if not self._in_novel(chapter):
             return
-        if confirm:
-            answer = QMessageBox.question(
-                self,
-                "Delete chapter",
-                f"Delete “{chapter.title}” ({len(chapter.text.split())} words)? This cannot be undone.",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
-        if chapter.id == self.chapter_id:
-            self.reject_suggestion()
-            self.save_now()
-            self.chapter_id = None
+        words = self.editor.word_count() if chapter.id == self.chapter_id else len(chapter.text.split())
+        if confirm and not trash.confirm_delete(self, "chapter", chapter.title, words):
+            return
+        if chapter.id == self.chapter_id and not self._unbind():  # the trash keeps its latest text
+            return
         self._storage(lambda: self.library.delete_chapter(chapter.id))
-        chapters = self.library.chapters(chapter.novel_id)
-        if not chapters:
-            chapters = [self.library.add_chapter(chapter.novel_id, "Chapter 1")]
-        current = self.chapter_id or chapters[0].id
-        self.tree.show_chapters(chapters, current)
-        self.show_chapter(current)
+        if not self.library.chapters(self.novel.id):  # a novel always has a chapter to write in
+            self._storage(lambda: self.library.add_chapter(self.novel.id, "Chapter 1"))
+        chapters = self.library.chapters(self.novel.id)
+        if self.chapter_id is not None:  # another chapter was deleted: the one shown stays
+            self.tree.show_chapters(chapters, self.chapter_id)
+        elif chapters:  # the chapter that took its place, or the new last one
+            shown = chapters[min(chapter.position, len(chapters) - 1)]
+            self.tree.show_chapters(chapters, shown.id)
+            self._bind(shown)
+        self.statusBar().showMessage(trash.deleted_message("chapter", chapter.title), 10000)
+        self._engine_update_soon()
+
+    def restore_deleted_chapter(self, chapter_id: int | None = None) -> None:
+        """Bring one of the open novel's deleted chapters back from the trash, and show it."""
+        if self.novel is None:
+            return
+        if chapter_id is None:
+            entries = trash.chapter_entries(self.library.trashed_chapters(self.novel.id))
+            chapter_id = trash.TrashDialog.choose(self, "chapter", entries)
+        chapter = self._storage(lambda: self.library.restore_chapter(chapter_id)) if chapter_id else None
+        if not self._in_novel(chapter):
+            return
+        self.tree.show_chapters(self.library.chapters(self.novel.id), self.chapter_id)
+        self.show_chapter(chapter.id)
         self._engine_update_soon()
 
     def reorder_chapters(self, ids: list[int]) -> None:
@@ -449,16 +520,16 @@ class MainWindow(QMainWindow):
             self._engine_update_soon()
 
     def show_revisions(self) -> None:
-        if self.chapter_id is None:
+        """Pick an earlier text of the chapter shown and restore it (the text it replaces is kept)."""
+        chapter_id = self.chapter_id
+        if chapter_id is None or not self.save_now():
             return
-        self.save_now()
-        revision = RevisionsDialog.choose(self, self.library.revisions(self.chapter_id))
-        if revision is not None:
-            chapter = self._storage(lambda: self.library.restore_revision(revision))
-            if chapter:
-                self.editor.set_chapter_text(chapter.text)
-                self._update_counts()
-                self._engine_update_soon()
+        revision = RevisionsDialog.choose(self, self.library.revisions(chapter_id))
+        if revision is None or self.chapter_id != chapter_id or not self._unbind():
+            return
+        self._storage(lambda: self.library.restore_revision(revision))
+        self._bind(self.library.chapter(chapter_id))
+        self._engine_update_soon()
 
     # -- saving --------------------------------------------------------------------------------------------
     def _manuscript_changed(self) -> None:
@@ -557,6 +628,16 @@ class MainWindow(QMainWindow):
             "continue", {"doc": engine_doc(self.novel.id), "text": prompt, **self._sampling()}
         )
 
+    def undo(self) -> None:
+        """Edit → Undo: a suggestion showing goes first (as Ctrl+Z in the editor does), so undo never
+        takes back text under it."""
+        self.reject_suggestion()
+        self.editor.undo()
+
+    def redo(self) -> None:
+        self.reject_suggestion()
+        self.editor.redo()
+
     def accept_suggestion(self) -> None:
         self.suggestions.accept()
 
@@ -572,11 +653,8 @@ class MainWindow(QMainWindow):
             request = NewChapterDialog.get_request(self, default, max(self.settings.max_tokens, 800))
             if request is None:
                 return
-        self.reject_suggestion()
-        self.save_now()
-        self.tree.select_chapter(self.tree.chapter_ids()[-1])  # a new chapter goes at the end of the novel
-        chapter = self.add_chapter(request[0])
-        if chapter is None:
+        chapter = self.add_chapter(request[0], at_end=True)
+        if chapter is None or chapter.id != self.chapter_id:
             return
         self.client.update_document(engine_doc(self.novel.id))
         title, notes, length = request
@@ -626,26 +704,12 @@ class MainWindow(QMainWindow):
 
     def restore_from_backup(self, backup: Path | None = None) -> bool:
         """Replace the library with one of its backups (the current file is kept beside it)."""
-        found = backups(self.library.path)
+        backup = backup or choose_backup(self, backups(self.library.path))
         if backup is None:
-            if not found:
-                QMessageBox.information(self, "Restore from backup", "There is no backup yet.")
-                return False
-            names = [p.name for p in found]
-            name, ok = QInputDialog.getItem(
-                self, "Restore from backup", "Backup (newest first):", names, 0, False
-            )
-            if not ok:
-                return False
-            answer = QMessageBox.question(
-                self,
-                "Restore from backup",
-                f"Replace the whole library with {name}? The current library is kept as a file beside it.",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return False
-            backup = found[names.index(name)]
-        self.close_novel()
+            return False
+        was_open = self.novel.id if self.novel else None
+        if not self.close_novel():
+            return False
         path = self.library.path
         self.library.close()
         try:
@@ -653,6 +717,8 @@ class MainWindow(QMainWindow):
         except (OSError, ValueError) as e:
             QMessageBox.warning(self, "Restore from backup", f"The backup could not be restored: {e}")
             self.library = Library(path)
+            if was_open is not None:
+                self.open_novel(was_open)
             return False
         self.library = Library(path)
         self._other_words = None  # every chapter may differ now
@@ -666,7 +732,9 @@ class MainWindow(QMainWindow):
 
     # -- closing -------------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.close_novel()
+        if not self.close_novel() and not ask_quit_unsaved(self):
+            event.ignore()
+            return
         self.client.stop()
         try:
             make_backup(self.library.path, "close")

@@ -67,6 +67,9 @@ class Suggestions(QObject):
         if event["type"] == "error" and event.get("code") != "cancelled":
             self.message.emit(f"The suggestion failed: {event.get('message')}")
         if self.showing:
+            final = event.get("text")
+            if event["type"] == "done" and isinstance(final, str) and final != self.editor.suggestion.text:
+                self.editor.replace_suggestion(final)  # the engine cut it back to its last sentence end
             text = self.editor.suggestion.text
             if text:
                 self.alternatives.append(text)
@@ -80,6 +83,16 @@ class Suggestions(QObject):
         """Cancel the request streaming now; what came so far stays as the suggestion."""
         if self.generation is not None:
             self.client.send("cancel", target=self.generation)
+
+    def drop(self) -> None:
+        """The chapter leaves the editor: its suggestion goes, and a request still streaming for it is
+        cancelled and forgotten at once, so none of its text can reach the chapter shown next."""
+        self.editor.discard_suggestion()
+        if self.generation is not None:
+            self.client.send("cancel", target=self.generation)
+            self.generation = None  # its late tokens and its `done` no longer match: ignored
+        self.request, self.alternatives, self.index = None, [], 0
+        self.changed.emit()
 
     def accept(self) -> None:
         if self.showing:
@@ -102,13 +115,14 @@ class Suggestions(QObject):
         self.alternatives = []
         self.changed.emit()
 
-    def another(self) -> None:
+    def another(self, request: tuple[str, dict] | None = None) -> None:
         """Ctrl+R: keep this suggestion among the alternatives and ask for another, from the same point."""
-        if not self.showing or self.request is None:
-            return
+        if not self.showing or self.request is None or (request is not None and request is not self.request):
+            return  # a retry for a request that has gone since: another chapter may show a suggestion now
         if self.generation is not None:
             self.stop()
-            QTimer.singleShot(100, self.another)  # once the cancelled request has ended
+            request = self.request
+            QTimer.singleShot(100, lambda: self.another(request))  # once the cancelled request has ended
             return
         self.editor.discard_suggestion()
         self.index = len(self.alternatives)
