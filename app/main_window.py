@@ -336,7 +336,8 @@ class MainWindow(QMainWindow):
             return
         if self.close_novel():
             self._storage(lambda: self.library.delete_novel(novel.id))
-            self.statusBar().showMessage(trash.deleted_message("novel", novel.title), 10000)
+            if self.library.novel(novel.id) is None:  # (a failed write was reported by _storage)
+                self.statusBar().showMessage(trash.deleted_message("novel", novel.title), 10000)
 
     def restore_deleted_novel(self, novel_id: int | None = None) -> None:
         """Bring a deleted novel back from the trash, and open it."""
@@ -497,7 +498,8 @@ class MainWindow(QMainWindow):
             shown = chapters[min(chapter.position, len(chapters) - 1)]
             self.tree.show_chapters(chapters, shown.id)
             self._bind(shown)
-        self.statusBar().showMessage(trash.deleted_message("chapter", chapter.title), 10000)
+        if self.library.chapter(chapter.id) is None:
+            self.statusBar().showMessage(trash.deleted_message("chapter", chapter.title), 10000)
         self._engine_update_soon()
 
     def restore_deleted_chapter(self, chapter_id: int | None = None) -> None:

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 from app import trash
 from app.main_window import MainWindow
 from app.settings import Settings
-from app.storage import Library
+from app.storage import Library, StorageError
 
 CHAPTERS = [("One", "Emma Woodhouse, handsome."), ("Two", "Mr Knightley."), ("Three", "Harriet Smith.")]
 
@@ -137,3 +137,18 @@ def test_the_trash_dialog_lists_and_previews_what_it_holds(qtbot):
     assert dialog.preview.toPlainText() == "Emma Woodhouse, handsome."
     assert dialog.chosen() == library.trashed_chapters(novel.id)[1].id
     library.close()
+
+
+def test_a_delete_that_cannot_be_written_leaves_the_chapter_shown_and_says_why(window, answers, monkeypatch):
+    def full(*_a, **_k):
+        raise StorageError("The disk is full: your last changes could not be saved.")
+
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warned.append(text))
+    monkeypatch.setattr(window.library, "delete_chapter", full)
+    shown = window.chapter_id
+    trigger(window, "Delete chapter…")
+    assert warned and "disk is full" in warned[0]
+    assert window.chapter_id == shown and tree_titles(window) == ["One", "Two", "Three"]
+    assert window.editor.manuscript_text() == "Emma Woodhouse, handsome." and not window.editor.isReadOnly()
+    assert "trash" not in window.statusBar().currentMessage()
