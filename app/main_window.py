@@ -287,7 +287,9 @@ class MainWindow(QMainWindow):
         self.settings.last_novel = novel.id
         self._save_settings()
         self.panel.show_absorption(None)
-        self.client.open_document(engine_doc(novel.id), self.manuscript, self.settings.engine_settings())
+        self.client.open_document(
+            engine_doc(novel.id), self.manuscript, self.settings.engine_settings(), self.engine_cursor
+        )
         self._update_ai_actions()
 
     def close_novel(self) -> bool:
@@ -413,6 +415,12 @@ class MainWindow(QMainWindow):
         ]
         upto = (self.chapter_id, self.editor.manuscript_cursor()) if upto_cursor and self.chapter_id else None
         return join_chapters(chapters, upto)
+
+    def engine_cursor(self) -> int | None:
+        """Where the cursor is in `manuscript()`, so the engine can prepare the window there."""
+        if self.novel is None or self.chapter_id is None:
+            return None
+        return len(self.manuscript(upto_cursor=True))
 
     # -- chapters ------------------------------------------------------------------------------------------
     def show_chapter(self, chapter_id: int) -> None:

@@ -179,3 +179,21 @@ def test_huge_lines_floods_and_unusual_text_leave_the_engine_serving(engine):
     engine.send_raw(b'{"id": "cut", "type": "hel')  # a truncated last line, then the GUI goes away
     engine.proc.stdin.close()
     assert engine.proc.wait(timeout=60) == 0
+
+
+@pytest.mark.slow
+def test_the_window_at_the_cursor_is_warm_and_survives_new_adapters(engine, sample_text):
+    """open_document with a cursor: the generator evaluates that window while idle; the adapters learned
+    meanwhile are attached without dropping it (cache reuse), so Continue evaluates almost nothing."""
+    text = sample_text[:8000]
+    engine.request(id="o", type="open_document", doc="novel", text=text, cursor=len(text))
+    for _ in range(2):
+        engine.wait_for(lambda e: e["type"] == "absorption" and e["doc"] == "novel")
+    done = engine.request(id="c", type="continue", doc="novel", text=text, max_tokens=16, seed=1)
+    assert done["type"] == "done" and done["adapter_version"] >= 2
+    assert done["prompt_tokens_evaluated"] <= 2
+    assert done["first_token_seconds"] < done["seconds"]
+    # The writer accepts it and types a sentence: only the sentence's tokens are new.
+    typed = text + done["text"] + " Anne said nothing."
+    again = engine.request(id="c2", type="continue", doc="novel", text=typed, max_tokens=16, seed=2)
+    assert 3 <= again["prompt_tokens_evaluated"] <= 10
