@@ -47,6 +47,7 @@ class Settings:
     author: str = ""  # the name on an export's title page and in its metadata
     last_export_folder: str = ""  # "" until the first export: the home folder
     last_export_format: str = ".docx"
+    word_goal: int = 0  # words to write in a session, shown in the status bar; 0: no goal
 
     def engine_settings(self) -> dict:
         """The Temp-LoRA fields an `open_document` request carries."""
@@ -64,6 +65,7 @@ RANGES = {
     "top_p": (0.05, 1.0),
     "max_tokens": (1, 8192),
     "threads": (0, 256),
+    "word_goal": (0, 1_000_000),
 }
 
 

@@ -66,3 +66,12 @@ def test_problems_name_each_bad_field(tmp_path):
     assert problems(Settings(model=str(model))) == {}
     found = problems(Settings(window=10, top_p=0, threads=-1, model=str(tmp_path / "none.gguf")))
     assert set(found) == {"window", "top_p", "threads", "model"}
+
+
+def test_word_goal_is_off_by_default_and_a_bad_goal_is_replaced_by_off(longform_home):
+    assert Settings().word_goal == 0
+    save_settings(Settings(word_goal=1000))
+    assert load_settings()[0].word_goal == 1000
+    settings_path().write_text(json.dumps({"word_goal": -5}))
+    settings, notes = load_settings()
+    assert settings.word_goal == 0 and "word_goal" in notes[0]
