@@ -1,4 +1,5 @@
-"""The side tree of the open novel's chapters: select, add, rename, delete, reorder by drag."""
+"""The side tree of the open novel's chapters: select, add, rename, delete, reorder by drag; each chapter's
+word count beside its title."""
 
 from __future__ import annotations
 
@@ -6,11 +7,20 @@ import contextlib
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QMenu,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
 
 from app.storage import Chapter
+from app.word_counts import words
 
 ID_ROLE = Qt.ItemDataRole.UserRole
+TITLE, WORDS = 0, 1  # columns
 
 
 class ChapterTree(QTreeWidget):
@@ -30,6 +40,10 @@ class ChapterTree(QTreeWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setHeaderHidden(True)
+        self.setColumnCount(2)
+        self.header().setStretchLastSection(False)
+        self.header().setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
+        self.header().setSectionResizeMode(WORDS, QHeaderView.ResizeMode.ResizeToContents)
         self.setRootIsDecorated(False)
         self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
@@ -38,6 +52,9 @@ class ChapterTree(QTreeWidget):
         self.customContextMenuRequested.connect(self._menu)
         self.currentItemChanged.connect(self._current_changed)
         self._quiet = False
+        # The chapter in the editor, counted from the editor's text: the library's copy lags behind typing
+        # until the next autosave, so a refill of the tree must not show the older count.
+        self._open_words: tuple[int, int] | None = None
 
     @contextlib.contextmanager
     def _quietly(self):
@@ -52,8 +69,11 @@ class ChapterTree(QTreeWidget):
         with self._quietly():
             self.clear()
             for c in chapters:
-                item = QTreeWidgetItem([c.title or "Untitled"])
+                item = QTreeWidgetItem([c.title or "Untitled", ""])
                 item.setData(0, ID_ROLE, c.id)
+                item.setTextAlignment(WORDS, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                live = self._open_words and self._open_words[0] == c.id
+                self._show_words(item, self._open_words[1] if live else words(c.text))
                 # Chapters are dropped between chapters, never into one.
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsDropEnabled)
                 self.addTopLevelItem(item)
@@ -65,6 +85,30 @@ class ChapterTree(QTreeWidget):
         with self._quietly():
             super().clear()
 
+    def set_word_count(self, chapter_id: int | None, count: int) -> None:
+        """Show the open chapter's word count as the writer types (the other rows keep theirs)."""
+        if chapter_id is None:
+            return
+        self._open_words = (chapter_id, count)
+        item = self._item(chapter_id)
+        if item is not None:
+            self._show_words(item, count)
+
+    def word_count(self, chapter_id: int) -> str:
+        """The count the tree shows beside a chapter ("2,431"; "" for a chapter not in the tree)."""
+        item = self._item(chapter_id)
+        return item.text(WORDS) if item else ""
+
+    def _show_words(self, item: QTreeWidgetItem, count: int) -> None:
+        item.setText(WORDS, f"{count:,}")
+        item.setToolTip(WORDS, f"{count:,} words")
+
+    def _item(self, chapter_id: int) -> QTreeWidgetItem | None:
+        for i in range(self.topLevelItemCount()):
+            if self.topLevelItem(i).data(0, ID_ROLE) == chapter_id:
+                return self.topLevelItem(i)
+        return None
+
     def chapter_ids(self) -> list[int]:
         return [self.topLevelItem(i).data(0, ID_ROLE) for i in range(self.topLevelItemCount())]
 
@@ -74,10 +118,10 @@ class ChapterTree(QTreeWidget):
 
     def select_chapter(self, chapter_id: int | None) -> None:
         """Mark the chapter the editor shows (without reporting it)."""
-        with self._quietly():
-            for i in range(self.topLevelItemCount()):
-                if self.topLevelItem(i).data(0, ID_ROLE) == chapter_id:
-                    self.setCurrentItem(self.topLevelItem(i))
+        item = self._item(chapter_id) if chapter_id is not None else None
+        if item is not None:
+            with self._quietly():
+                self.setCurrentItem(item)
 
     def _current_changed(self, current: QTreeWidgetItem | None, _previous) -> None:
         if current is not None and not self._quiet:
