@@ -1,4 +1,8 @@
-"""Find and replace in the chapter being edited."""
+"""Find and replace in the chapter being edited (Edit → Find in novel… searches every chapter).
+
+A suggestion shown in the editor is not manuscript text: it goes before anything is searched, so a match is
+never found, selected or replaced inside it.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ class FindBar(QWidget):
         self.replace_text = QLineEdit()
         self.replace_text.setPlaceholderText("Replace with")
         self.case = QCheckBox("Match case")
+        self.whole_words = QCheckBox("Whole words")
         self.result = QLabel("")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
@@ -34,6 +39,7 @@ class FindBar(QWidget):
             button.clicked.connect(slot)
             layout.addWidget(button)
         layout.addWidget(self.case)
+        layout.addWidget(self.whole_words)
         layout.addWidget(self.result)
         close = QPushButton("✕")
         close.setFlat(True)
@@ -59,6 +65,8 @@ class FindBar(QWidget):
         flags = QTextDocument.FindFlag(0)
         if self.case.isChecked():
             flags |= QTextDocument.FindFlag.FindCaseSensitively
+        if self.whole_words.isChecked():
+            flags |= QTextDocument.FindFlag.FindWholeWords
         if backward:
             flags |= QTextDocument.FindFlag.FindBackward
         return flags
@@ -67,6 +75,7 @@ class FindBar(QWidget):
         text = self.find_text.text()
         if not text:
             return False
+        self.editor.reject_suggestion()
         found = self.editor.find(text, self._flags(backward))
         if not found:  # wrap around
             cursor = self.editor.textCursor()
