@@ -5,15 +5,22 @@ A suggestion is inserted at the cursor in a faded italic format but is not part 
 was. Its insertions share one undo step, so an accepted suggestion is undone with one Ctrl+Z.
 
 With no chapter to edit (no novel open) the editor is read-only and says how to start.
+
+The light markup is shown styled and unknown words underlined (app/highlighter.py); the context menu offers
+spellings, the novel's dictionary and italic/bold, which Ctrl+I and Ctrl+B also put around the selection.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import QPlainTextEdit, QWidget
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QKeyEvent, QKeySequence, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QMenu, QPlainTextEdit, QWidget
+
+from app import markup
+from app.highlighter import ManuscriptHighlighter
+from app.spelling import SpellCheck, words
 
 WRITE_HERE = "Write here. Ctrl+Enter asks the model to continue from the cursor."
 NO_CHAPTER = "No novel is open. Open one or create one in the Novel menu to start writing."
@@ -25,6 +32,12 @@ class Suggestion:
     text: str = ""
 
 
+def _styled(text: str, marker: str) -> bool:
+    """Whether all of `text` shows in the style `marker` gives (italic for "*", bold for "**")."""
+    visible = [s for s in markup.parse(text) if s.text.strip()]
+    return bool(visible) and all(s.bold if marker == "**" else s.italic for s in visible)
+
+
 class ChapterEditor(QPlainTextEdit):
     """Edits one chapter; shows at most one suggestion."""
 
@@ -32,6 +45,7 @@ class ChapterEditor(QPlainTextEdit):
     suggestion_accepted = Signal(str)
     suggestion_rejected = Signal()
     alternative_cycled = Signal(int)  # -1 / +1: show the previous / next alternative
+    word_added = Signal(str)  # the writer added a word to the novel's dictionary
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,7 +58,17 @@ class ChapterEditor(QPlainTextEdit):
         self.suggestion: Suggestion | None = None
         self._internal = False  # True while the editor itself changes the document
         self.document().contentsChange.connect(self._contents_changed)
+        self.spelling = SpellCheck()
+        self.highlighter = ManuscriptHighlighter(self.document(), self.spelling, self._suggestion_range)
+        self.highlighter.set_text_color(self.palette().text().color())
+        self.italic_action = self._emphasis_action("Italic", "*", "Ctrl+I")
+        self.bold_action = self._emphasis_action("Bold", "**", "Ctrl+B")
         self.show_no_chapter()
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.PaletteChange:  # a theme change: the markers fade into the new colours
+            self.highlighter.set_text_color(self.palette().text().color())
+        super().changeEvent(event)
 
     def resizeEvent(self, event) -> None:
         # A readable column: about 70 characters wide, centred, however wide the window is.
@@ -112,8 +136,9 @@ class ChapterEditor(QPlainTextEdit):
             return
         cursor = QTextCursor(self.document())
         cursor.setPosition(s.start + len(s.text))
-        self._edit(cursor, lambda: cursor.insertText(piece, self._suggestion_format()), join=bool(s.text))
-        s.text += piece
+        join = bool(s.text)
+        s.text += piece  # first: the highlighter, called during the insertion, leaves the piece alone
+        self._edit(cursor, lambda: cursor.insertText(piece, self._suggestion_format()), join=join)
         self.setTextCursor(self._cursor_at(s.start + len(s.text)))
         self.ensureCursorVisible()
 
@@ -129,11 +154,11 @@ class ChapterEditor(QPlainTextEdit):
         s = self.suggestion
         if s is None:
             return ""
+        self.suggestion = None  # first: the highlighter styles the text as the writer's once it is plain
         if s.text:
             cursor = self._cursor_at(s.start)
             cursor.setPosition(s.start + len(s.text), QTextCursor.MoveMode.KeepAnchor)
             self._edit(cursor, lambda: cursor.setCharFormat(self._plain_format()), join=True)
-        self.suggestion = None
         self.setTextCursor(self._cursor_at(s.start + len(s.text)))
         if s.text:
             self.manuscript_changed.emit()
@@ -172,9 +197,9 @@ class ChapterEditor(QPlainTextEdit):
         if s and s.text:
             cursor = self._cursor_at(s.start)
             cursor.setPosition(s.start + len(s.text), QTextCursor.MoveMode.KeepAnchor)
+            s.text = ""  # first, as in add_suggestion_text
             # Joined to the insertion's undo step: together they change nothing, so undo cannot revive it.
             self._edit(cursor, cursor.removeSelectedText, join=True)
-            s.text = ""
 
     def _edit(self, cursor: QTextCursor, change, join: bool) -> None:
         self._internal = True
@@ -202,6 +227,10 @@ class ChapterEditor(QPlainTextEdit):
     def _plain_format(self) -> QTextCharFormat:
         return QTextCharFormat()  # the editor's own font and colours
 
+    def _suggestion_range(self) -> tuple[int, int] | None:
+        s = self.suggestion
+        return (s.start, s.start + len(s.text)) if s else None
+
     # -- changes that are not key presses ------------------------------------------------------------------
     def insertFromMimeData(self, source) -> None:
         self.reject_suggestion()  # a paste
@@ -213,7 +242,102 @@ class ChapterEditor(QPlainTextEdit):
 
     def contextMenuEvent(self, event) -> None:
         self.reject_suggestion()  # its Cut, Paste and Delete would edit around the suggestion
-        super().contextMenuEvent(event)
+        menu = self.context_menu(event.pos())
+        menu.exec(event.globalPos())
+        menu.deleteLater()
+
+    # -- spelling and emphasis -----------------------------------------------------------------------------
+    def set_novel_words(self, novel_words: list[str]) -> None:
+        """The open novel's own dictionary (names); no novel: none."""
+        self.spelling.set_novel_words(novel_words)
+        self.highlighter.rehighlight()
+
+    def context_menu(self, pos: QPoint) -> QMenu:
+        """The standard editing menu, with spellings for an unknown word at `pos` (viewport coordinates)."""
+        menu = self.createStandardContextMenu(pos)
+        first = menu.actions()[0] if menu.actions() else None
+        found = None if self.isReadOnly() else self._word_at(self.cursorForPosition(pos).position())
+        if found and not self.spelling.is_known(found[2]):
+            start, end, word = found
+            spellings = self.spelling.suggestions(word)
+            for spelling in spellings:
+                action = QAction(spelling, menu)
+                action.triggered.connect(lambda _=False, s=spelling: self._replace(start, end, s))
+                menu.insertAction(first, action)
+            if not spellings:
+                none = QAction("No spelling suggestions", menu)
+                none.setEnabled(False)
+                menu.insertAction(first, none)
+            add = QAction(f"Add “{word}” to this novel’s dictionary", menu)
+            add.triggered.connect(lambda: self.add_to_dictionary(word))
+            ignore = QAction(f"Ignore “{word}”", menu)
+            ignore.triggered.connect(lambda: self.ignore_word(word))
+            menu.insertActions(first, [add, ignore])
+            menu.insertSeparator(first)
+        if not self.isReadOnly():
+            menu.addSeparator()
+            menu.addActions([self.italic_action, self.bold_action])
+        return menu
+
+    def add_to_dictionary(self, word: str) -> None:
+        """The word is known in this novel from now on (the window keeps it in the library)."""
+        self.spelling.add_novel_word(word)
+        self.highlighter.rehighlight()
+        self.word_added.emit(word)
+
+    def ignore_word(self, word: str) -> None:
+        self.spelling.ignore(word)
+        self.highlighter.rehighlight()
+
+    def _word_at(self, position: int) -> tuple[int, int, str] | None:
+        block = self.document().findBlock(position)
+        offset = position - block.position()
+        for start, end, word in words(block.text()):
+            if start <= offset <= end:
+                return block.position() + start, block.position() + end, word
+        return None
+
+    def _replace(self, start: int, end: int, text: str) -> None:
+        cursor = self._cursor_at(start)
+        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        cursor.insertText(text)  # the writer's change: autosaved, undone with Ctrl+Z
+
+    def _emphasis_action(self, name: str, marker: str, keys: str) -> QAction:
+        action = QAction(name, self)
+        action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.triggered.connect(lambda: self.emphasise(marker))
+        self.addAction(action)
+        return action
+
+    def emphasise(self, marker: str) -> None:
+        """Put `marker` around the selection (or the word at the cursor), or take it away if it is there."""
+        if self.isReadOnly():
+            return
+        self.reject_suggestion()
+        cursor = self.textCursor()
+        if not cursor.hasSelection():
+            cursor.select(QTextCursor.SelectionType.WordUnderCursor)
+        text = cursor.selectedText()
+        core = text.strip()
+        lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
+        if not core:  # nothing to wrap: a pair of markers with the cursor between them
+            cursor.insertText(marker * 2)
+            cursor.setPosition(cursor.position() - len(marker))
+            self.setTextCursor(cursor)
+            return
+        inner = core[len(marker) : -len(marker)]
+        wrapped = (
+            core[: len(marker)] == marker == core[-len(marker) :]
+            and _styled(core, marker)
+            and not _styled(inner, marker)  # these very markers make it italic (bold)
+        )
+        styled = inner if wrapped else f"{marker}{core}{marker}"
+        start = cursor.selectionStart() + len(lead)
+        cursor.insertText(lead + styled + trail)  # one undo step
+        cursor.setPosition(start)
+        cursor.setPosition(start + len(styled), QTextCursor.MoveMode.KeepAnchor)
+        self.setTextCursor(cursor)
 
     # -- keys ----------------------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:

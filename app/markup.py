@@ -31,6 +31,17 @@ class Span:
     bold: bool = False
 
 
+@dataclass(frozen=True)
+class Mark:
+    """Where a formatting or a marker lies in the paragraph as typed (the editor styles the text in place)."""
+
+    start: int
+    end: int
+    italic: bool = False
+    bold: bool = False
+    marker: bool = False  # the `*`, `**` or `_` of an emphasis, or the backslash of an escape
+
+
 def paragraphs(text: str) -> list[str]:
     """A chapter's paragraphs; a "\\n" left inside one is a deliberate line break (verse)."""
     blocks = [b.strip("\n") for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]
@@ -48,24 +59,66 @@ def paragraphs(text: str) -> list[str]:
 class _Token:
     """Text, or a delimiter run ("*", "**", "***", "_") that may open or close emphasis."""
 
-    __slots__ = ("both", "delimiter", "opens", "partner", "text")
+    __slots__ = ("both", "delimiter", "escaped", "opens", "partner", "start", "text")
 
-    def __init__(self, text: str, delimiter: bool = False, both: bool = False) -> None:
-        self.text, self.delimiter, self.both, self.opens, self.partner = text, delimiter, both, False, None
+    def __init__(self, text: str, start: int, delimiter: bool = False, both: bool = False) -> None:
+        self.text, self.start, self.delimiter, self.both = text, start, delimiter, both
+        self.opens, self.partner, self.escaped = False, None, False
 
 
 def parse(paragraph: str) -> list[Span]:
     """The paragraph's spans, with the markup taken out (adjacent spans of one formatting merged)."""
+    spans: list[Span] = []
+    for token, italic, bold in _formatted(_tokens(paragraph)):
+        if token.delimiter and token.partner is not None:
+            continue
+        span = Span(token.text, italic, bold)
+        if spans and (spans[-1].italic, spans[-1].bold) == (span.italic, span.bold):
+            span = Span(spans[-1].text + token.text, span.italic, span.bold)
+            spans.pop()
+        spans.append(span)
+    return spans
+
+
+def marks(paragraph: str) -> list[Mark]:
+    """The paragraph's emphasised stretches and markers, by their place in the paragraph as typed."""
+    found = []
+    for token, italic, bold in _formatted(_tokens(paragraph)):
+        marker = token.delimiter and token.partner is not None
+        if token.escaped:
+            found.append(Mark(token.start - 1, token.start, marker=True))  # an escape's backslash
+        if italic or bold or marker:
+            found.append(Mark(token.start, token.start + len(token.text), italic, bold, marker))
+    return found
+
+
+def _formatted(tokens: list[_Token]):
+    """Each token with the formatting it has (a marker: that of the emphasis it opens or closes)."""
+    italic = bold = 0
+    for token in tokens:
+        if token.delimiter and token.partner is not None and token.opens:
+            italic += token.text in ("*", "_", "***")
+            bold += token.text in ("**", "***")
+        yield token, italic > 0, bold > 0
+        if token.delimiter and token.partner is not None and not token.opens:
+            italic -= token.text in ("*", "_", "***")
+            bold -= token.text in ("**", "***")
+
+
+def _tokens(paragraph: str) -> list[_Token]:
+    """The paragraph as text and delimiter runs, each run paired with its partner where it has one."""
     tokens: list[_Token] = []
     openers: list[_Token] = []  # delimiters that may still be closed, innermost last
     pos = 0
     for m in _TOKEN.finditer(paragraph):
         if m.start() > pos:
-            tokens.append(_Token(paragraph[pos : m.start()]))
+            tokens.append(_Token(paragraph[pos : m.start()], pos))
         pos = m.end()
         run = m.group()
+        start = m.start()
         if run.startswith("\\"):
-            tokens.append(_Token(run[1]))
+            tokens.append(_Token(run[1], start + 1))
+            tokens[-1].escaped = True
             continue
         before = paragraph[m.start() - 1] if m.start() else " "
         after = paragraph[m.end()] if m.end() < len(paragraph) else " "
@@ -83,35 +136,22 @@ def parse(paragraph: str) -> list[Span]:
             del openers[openers.index(opener) :]  # delimiters opened inside and never closed stay literal
             used = min(len(opener.text), len(run))
             if len(opener.text) > used:
-                outer = _Token(opener.text[used:], delimiter=True, both=opener.both)
-                opener.text = opener.text[:used]
+                outer = _Token(opener.text[used:], opener.start, delimiter=True, both=opener.both)
+                opener.text, opener.start = opener.text[:used], opener.start + len(outer.text)
                 tokens.insert(tokens.index(opener), outer)
                 openers.append(outer)
-            closer = _Token(run[:used], delimiter=True)
+            closer = _Token(run[:used], start, delimiter=True)
             opener.opens, opener.partner, closer.partner = True, closer, opener
             tokens.append(closer)
-            run = run[used:]
+            run, start = run[used:], start + used
         if run:
-            token = _Token(run, delimiter=True, both=can_open and can_close)
+            token = _Token(run, start, delimiter=True, both=can_open and can_close)
             tokens.append(token)
             if can_open:
                 openers.append(token)
     if pos < len(paragraph):
-        tokens.append(_Token(paragraph[pos:]))
-    spans: list[Span] = []
-    italic = bold = 0
-    for token in tokens:
-        if token.delimiter and token.partner is not None:
-            step = 1 if token.opens else -1
-            italic += step if token.text in ("*", "_", "***") else 0
-            bold += step if token.text in ("**", "***") else 0
-            continue
-        span = Span(token.text, italic > 0, bold > 0)
-        if spans and (spans[-1].italic, spans[-1].bold) == (span.italic, span.bold):
-            span = Span(spans[-1].text + token.text, span.italic, span.bold)
-            spans.pop()
-        spans.append(span)
-    return spans
+        tokens.append(_Token(paragraph[pos:], pos))
+    return tokens
 
 
 def _may_pair(opener: _Token, run: str, run_opens: bool) -> bool:

@@ -54,6 +54,14 @@ def _m0002(db: sqlite_utils.Database) -> None:
     db["chapters"].add_column("deleted_at", float)
 
 
+@MIGRATIONS(name="0003_novel_words")
+def _m0003(db: sqlite_utils.Database) -> None:
+    # A novel's own dictionary for the spell check: the names of its characters and places.
+    db["novel_words"].create(
+        {"novel_id": int, "word": str}, pk=("novel_id", "word"), foreign_keys=[("novel_id", "novels", "id")]
+    )
+
+
 class StorageError(Exception):
     """The library cannot be read or written (full disk, unreadable file); the message says what to do."""
 
@@ -192,6 +200,14 @@ class Library:
                 (time.time(), novel_id),
             )
         return self.novel(novel_id) if cur.rowcount else None
+
+    def novel_words(self, novel_id: int) -> list[str]:
+        """The words the writer added to this novel's dictionary."""
+        rows = self.db.execute("SELECT word FROM novel_words WHERE novel_id = ? ORDER BY word", [novel_id])
+        return [row[0] for row in rows.fetchall()]
+
+    def add_novel_word(self, novel_id: int, word: str) -> None:
+        self._write("INSERT OR IGNORE INTO novel_words (novel_id, word) VALUES (?, ?)", (novel_id, word))
 
     # -- chapters ------------------------------------------------------------------------------------------
     def chapters(self, novel_id: int) -> list[Chapter]:

@@ -30,7 +30,7 @@ def test_migrations_apply_once_from_an_empty_database(tmp_path):
     Library(path).close()
     again = Library(path)
     applied = [m.name for m in MIGRATIONS.applied(again.db)]
-    assert applied == ["0001_novels_chapters_revisions", "0002_trash"]
+    assert applied == ["0001_novels_chapters_revisions", "0002_trash", "0003_novel_words"]
     assert {"novels", "chapters", "revisions"} <= set(again.db.table_names())
     again.close()
 
@@ -51,13 +51,36 @@ def test_migration_0002_adds_the_trash_to_a_library_of_the_previous_schema(tmp_p
     old.close()
 
     library = Library(path)
-    assert [m.name for m in MIGRATIONS.applied(library.db)][-1] == "0002_trash"
+    assert "0002_trash" in [m.name for m in MIGRATIONS.applied(library.db)]
     assert [n.title for n in library.novels()] == ["Emma"]
     one, two = library.chapters(1)
     assert (one.text, two.text, one.deleted_at) == ("x", "y", None)
     library.delete_chapter(one.id)
     assert [c.title for c in library.trashed_chapters(1)] == ["One"]
     library.close()
+
+
+def test_migration_0003_adds_a_dictionary_to_each_novel_of_the_previous_schema(tmp_path):
+    path = tmp_path / "l.db"
+    old = sqlite_utils.Database(path)
+    MIGRATIONS.apply(old, stop_before="0003_novel_words")
+    old.execute("INSERT INTO novels (title, created, updated) VALUES ('Persuasion', 0, 0)")
+    old.execute("INSERT INTO novels (title, created, updated) VALUES ('Emma', 0, 0)")
+    old.conn.commit()
+    assert "novel_words" not in old.table_names()
+    old.close()
+
+    library = Library(path)
+    assert [m.name for m in MIGRATIONS.applied(library.db)][-1] == "0003_novel_words"
+    assert library.novel_words(1) == []
+    library.add_novel_word(1, "Kellynch")
+    library.add_novel_word(1, "Elliot")
+    library.add_novel_word(1, "Kellynch")  # twice: kept once
+    library.add_novel_word(2, "Hartfield")
+    library.close()
+    again = Library(path)
+    assert again.novel_words(1) == ["Elliot", "Kellynch"] and again.novel_words(2) == ["Hartfield"]
+    again.close()
 
 
 def test_chapters_keep_their_order_through_add_reorder_and_delete(library):
