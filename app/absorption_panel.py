@@ -1,4 +1,4 @@
-"""The absorption panel: how much of the open novel the model has learned, an ETA, the loss per chunk."""
+"""The absorption panel: which chapters of the novel the model has learned, the time left, a loss plot."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
+from app.book_progress import describe_learning, learned
 from app.engine_session import Absorption
+from app.storage import Chapter
 
 
 def describe_eta(seconds: float | None) -> str:
+    """Time left in minutes and seconds, for the writer."""
     if seconds is None:
         return "Time left: estimating…"
     if seconds < 1:
@@ -19,13 +22,15 @@ def describe_eta(seconds: float | None) -> str:
 
 
 class LossPlot(QWidget):
-    """A small line plot of the test loss of each absorbed chunk (lower: the model knew the text better)."""
+    """A small line plot of the test loss of each absorbed passage (lower: the model knew the text better)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.losses: list[float] = []
         self.setMinimumHeight(90)
-        self.setToolTip("Loss of each chunk before the model learned it")
+        self.setToolTip(
+            "How unexpected each passage was to the model just before it learned it (lower: better)"
+        )
 
     def set_losses(self, losses: list[float]) -> None:
         self.losses = list(losses)
@@ -41,7 +46,7 @@ class LossPlot(QWidget):
         painter.setPen(frame)
         painter.drawRect(rect)
         if len(self.losses) < 2:
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "loss per chunk")
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "surprise per passage")
             return
         low, high = min(self.losses), max(self.losses)
         span = (high - low) or 1.0
@@ -79,7 +84,8 @@ class AbsorptionPanel(QWidget):
             layout.addWidget(w)
         layout.addStretch(1)
 
-    def show_absorption(self, progress: Absorption | None) -> None:
+    def show_absorption(self, progress: Absorption | None, chapters: list[Chapter] | None = None) -> None:
+        """Show how far the model has learned the book whose chapters (as stored) are `chapters`."""
         if progress is None:
             self.summary.setText("Waiting for the engine…")
             self.bar.setValue(0)
@@ -87,17 +93,10 @@ class AbsorptionPanel(QWidget):
             self.version.setText("")
             self.plot.set_losses([])
             return
-        percent = round(100 * progress.fraction)
-        if progress.chunks_total == 0:
-            self.summary.setText(
-                "Nothing to learn yet: the model learns the novel in chunks of about 750 words, each one "
-                "as soon as it is written."
-            )
-        else:
-            learned = f"{progress.chunks_absorbed} of {progress.chunks_total} chunks"
-            self.summary.setText(f"The model has learned {learned} ({percent}%)")
-        self.bar.setMaximum(max(1, progress.chunks_total))
-        self.bar.setValue(progress.chunks_absorbed)
+        chapters = chapters or []
+        self.summary.setText(describe_learning(progress, chapters))
+        self.bar.setMaximum(100)
+        self.bar.setValue(learned(progress, chapters).percent if progress.chunks_total else 0)
         done = progress.chunks_absorbed >= progress.chunks_total
         self.eta.setText("Up to date" if done else describe_eta(progress.eta_seconds()))
         self.version.setText(

@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from app.book_progress import DEFAULT_TOKENS_PER_WORD
 from app.settings import RANGES, THEMES, Settings, available_models, problems
 from app.storage import Revision
 
@@ -123,64 +125,94 @@ class NewChapterDialog(QDialog):
         return dialog.title.text().strip(), dialog.notes.toPlainText().strip(), dialog.length.value()
 
 
-class SettingsDialog(QDialog):
-    """Every setting, checked before it is returned."""
+# Creativity is the sampling temperature, in the writer's words.
+CREATIVITY = "Low: the likeliest words, steady and plain. High: more surprising, at times odd."
 
-    def __init__(self, parent: QWidget | None, settings: Settings) -> None:
+
+class SettingsDialog(QDialog):
+    """Every setting, checked before it is returned; the engineering ones on the "Advanced" tab."""
+
+    def __init__(
+        self, parent: QWidget | None, settings: Settings, tokens_per_word: float = DEFAULT_TOKENS_PER_WORD
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.original = settings
-        self.model = QComboBox()
-        self.model.setEditable(True)
-        self.model.addItems(available_models())
-        self.model.setCurrentText(settings.model)
-        browse = QPushButton("Choose a GGUF file…")
-        browse.clicked.connect(self._browse)
-        model_row = QHBoxLayout()
-        model_row.addWidget(self.model, 1)
-        model_row.addWidget(browse)
+        self.tokens_per_word = tokens_per_word
         self.spins: dict[str, QSpinBox | QDoubleSpinBox] = {}
-        form = QFormLayout(self)
-        form.addRow("Model", model_row)
-        labels = {
-            "window": "Window (tokens)",
-            "chunk_tokens": "Chunk size (tokens)",
-            "epochs": "Epochs per chunk",
-            "rank": "LoRA rank",
-            "lr": "Learning rate",
-            "temperature": "Temperature",
-            "top_p": "Top-p",
-            "max_tokens": "Max tokens per continuation",
-            "threads": "Threads (0: all cores)",
-        }
-        for name, label in labels.items():
-            low, high = RANGES[name]
-            value = getattr(settings, name)
-            if isinstance(low, int) and isinstance(high, int):
-                spin = QSpinBox()
-                spin.setRange(low, high)
-            else:
-                spin = QDoubleSpinBox()
-                spin.setDecimals(6 if name == "lr" else 2)
-                spin.setSingleStep(1e-4 if name == "lr" else 0.05)
-                spin.setRange(low, high)
-            spin.setValue(value)
-            self.spins[name] = spin
-            form.addRow(label, spin)
+        writing, advanced = QWidget(), QWidget()
+        form = QFormLayout(writing)
+        self._add_spin(form, "suggestion_words", "Suggestion length").setSuffix(" words")
+        self._add_spin(form, "temperature", "Creativity")
+        form.addRow(self._hint(CREATIVITY))
         self.theme = QComboBox()
         self.theme.addItems(list(THEMES))
         self.theme.setCurrentText(settings.theme)
         form.addRow("Theme", self.theme)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(writing, "Writing")
+        self.tabs.addTab(advanced, "Advanced")
+        self._advanced(QFormLayout(advanced))
         self.problem = QLabel("")
         self.problem.setStyleSheet("color: #c0392b")
         self.problem.setWordWrap(True)
-        form.addRow(self.problem)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self._check)
         buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        layout = QVBoxLayout(self)
+        for widget in (self.tabs, self.problem, buttons):
+            layout.addWidget(widget)
+
+    def _advanced(self, form: QFormLayout) -> None:
+        """The model, sampling and Temp-LoRA settings, in the engine's own words."""
+        self.model = QComboBox()
+        self.model.setEditable(True)
+        self.model.addItems(available_models())
+        self.model.setCurrentText(self.original.model)
+        browse = QPushButton("Choose a GGUF file…")
+        browse.clicked.connect(self._browse)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model, 1)
+        model_row.addWidget(browse)
+        form.addRow("Model", model_row)
+        self._add_spin(form, "top_p", "Top-p")
+        self._add_spin(form, "window", "Window (tokens)")
+        chunk = self._add_spin(form, "chunk_tokens", "Chunk size (tokens)")
+        self.chunk_words = self._hint("")
+        chunk.valueChanged.connect(self._show_chunk_words)
+        self._show_chunk_words(chunk.value())
+        form.addRow(self.chunk_words)
+        self._add_spin(form, "epochs", "Epochs per chunk")
+        self._add_spin(form, "rank", "LoRA rank")
+        self._add_spin(form, "lr", "Learning rate")
+        self._add_spin(form, "threads", "Threads (0: all cores)")
+
+    def _add_spin(self, form: QFormLayout, name: str, label: str) -> QSpinBox | QDoubleSpinBox:
+        low, high = RANGES[name]
+        if isinstance(low, int) and isinstance(high, int):
+            spin = QSpinBox()
+        else:
+            spin = QDoubleSpinBox()
+            spin.setDecimals(6 if name == "lr" else 2)
+            spin.setSingleStep(1e-4 if name == "lr" else 0.05)
+        spin.setRange(low, high)
+        spin.setValue(getattr(self.original, name))
+        self.spins[name] = spin
+        form.addRow(label, spin)
+        return spin
+
+    @staticmethod
+    def _hint(text: str) -> QLabel:
+        hint = QLabel(text)
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: palette(mid)")
+        return hint
+
+    def _show_chunk_words(self, tokens: int) -> None:
+        words = round(tokens / self.tokens_per_word)
+        self.chunk_words.setText(f"The model learns the book in passages of about {words} words.")
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -203,8 +235,11 @@ class SettingsDialog(QDialog):
         self.accept()
 
     @classmethod
-    def get_settings(cls, parent, settings: Settings) -> Settings | None:
-        dialog = cls(parent, settings)
+    def get_settings(
+        cls, parent, settings: Settings, tokens_per_word: float = DEFAULT_TOKENS_PER_WORD
+    ) -> Settings | None:
+        """The settings the writer chose (the open book's tokens per word turns tokens into words)."""
+        dialog = cls(parent, settings, tokens_per_word)
         return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 

@@ -30,6 +30,12 @@ class Absorption:
     work_absorbed: int = 0
     work_total: int = 0
     adapter_version: int = 0
+    # What the document was opened with, for the writer's units (app/book_progress.py): the engine's token
+    # count of the text sent, that text's characters and words, and the Temp-LoRA settings sent with it.
+    tokens: int = 0
+    sent_chars: int = 0
+    sent_words: int = 0
+    settings: dict = field(default_factory=dict)
     losses: list[float] = field(default_factory=list)  # test loss of each chunk, in the order absorbed
     # At each absorption event: (time, work absorbed, work total, when the writer last saw a generation run)
     stamps: list[tuple[float, int, int, float]] = field(default_factory=list)
@@ -74,6 +80,7 @@ class EngineSession:
     def __init__(self) -> None:
         self._ids = itertools.count(1)
         self.pending: dict[str, str] = {}  # request id -> request type
+        self._opening: dict[str, tuple[int, int, dict]] = {}  # open_document id -> chars, words, settings
         self.documents: dict[str, Absorption] = {}
         self.info: dict = {}  # the engine's answer to hello
         self.garbage_lines = 0
@@ -86,6 +93,9 @@ class EngineSession:
         self.pending[request_id] = kind
         if kind in GENERATIONS:
             self.generated_at = time.monotonic()
+        if kind == "open_document" and isinstance(fields.get("text"), str):
+            text, settings = fields["text"], fields.get("settings")
+            self._opening[request_id] = (len(text), len(text.split()), dict(settings or {}))
         return request_id, (json.dumps({"id": request_id, "type": kind, **fields}) + "\n").encode("utf-8")
 
     def feed(self, data: bytes) -> list[dict]:
@@ -125,11 +135,15 @@ class EngineSession:
             progress.update(event, now, self.generated_at)
         if kind in ("done", "error") and request_id in self.pending:
             request_kind = self.pending.pop(request_id)
+            opening = self._opening.pop(request_id, None)
             if request_kind == "hello" and kind == "done":
                 self.info = event
             if request_kind == "open_document" and kind == "done" and isinstance(event.get("doc"), str):
                 progress = self.documents.setdefault(event["doc"], Absorption(event["doc"]))
                 progress.chunks_total = int(event.get("chunks_total") or 0)
+                progress.tokens = int(event.get("tokens") or 0)
+                if opening is not None:
+                    progress.sent_chars, progress.sent_words, progress.settings = opening
 
     def forget(self, doc: str) -> None:
         self.documents.pop(doc, None)
@@ -141,6 +155,7 @@ class EngineSession:
             for request_id in self.pending
         ]
         self.pending.clear()
+        self._opening.clear()
         self.documents.clear()
         self.info = {}
         self._buffer = b""

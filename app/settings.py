@@ -8,6 +8,7 @@ import logging
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from app.book_progress import DEFAULT_TOKENS_PER_WORD, words_to_tokens
 from app.paths import config_dir, write_atomically
 from engine.config import TempLoraConfig
 
@@ -25,6 +26,7 @@ def available_models() -> list[str]:
 
 THEMES = ("system", "light", "dark")
 EXPORT_FORMATS = (".docx", ".epub", ".md", ".txt")  # app.exporting.FORMATS' keys (checked by a test)
+MAX_TOKENS = 8192  # the longest suggestion asked of the engine
 
 
 @dataclass
@@ -39,7 +41,9 @@ class Settings:
     lr: float = _ENGINE.lr
     temperature: float = 0.8
     top_p: float = 0.95
-    max_tokens: int = 200
+    # The length of a suggestion, in words: ~ the 200 tokens of earlier versions at the Austen ratio. It is
+    # asked of the engine in tokens at the open book's own ratio (suggestion_tokens).
+    suggestion_words: int = 150
     threads: int = 0  # 0: every core
     theme: str = "system"
     last_novel: int | None = None
@@ -53,6 +57,10 @@ class Settings:
         """The Temp-LoRA fields an `open_document` request carries."""
         return {"chunk_tokens": self.chunk_tokens, "epochs": self.epochs, "rank": self.rank, "lr": self.lr}
 
+    def suggestion_tokens(self, tokens_per_word: float = DEFAULT_TOKENS_PER_WORD) -> int:
+        """The `max_tokens` of a suggestion `suggestion_words` long, at a book's tokens per word."""
+        return min(MAX_TOKENS, words_to_tokens(self.suggestion_words, tokens_per_word))
+
 
 # field -> (low, high) for numbers
 RANGES = {
@@ -63,7 +71,7 @@ RANGES = {
     "lr": (1e-6, 1e-1),
     "temperature": (0.0, 2.0),
     "top_p": (0.05, 1.0),
-    "max_tokens": (1, 8192),
+    "suggestion_words": (1, int(MAX_TOKENS / DEFAULT_TOKENS_PER_WORD)),
     "threads": (0, 256),
     "word_goal": (0, 1_000_000),
 }
@@ -110,6 +118,7 @@ def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
         return Settings(), [f"The settings file could not be read ({e}); the defaults are used."]
     defaults = Settings()
     settings = Settings()
+    _words_from_tokens(raw, notes)
     known = {f.name for f in fields(Settings)}
     for name, value in raw.items():
         if name not in known:
@@ -129,6 +138,17 @@ def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
         if getattr(settings, name) is not None and not isinstance(getattr(settings, name), int):
             setattr(settings, name, None)
     return settings, notes
+
+
+def _words_from_tokens(raw: dict, notes: list[str]) -> None:
+    """An earlier version's `max_tokens` becomes `suggestion_words` (at the Austen ratio: no book is open)."""
+    if "max_tokens" not in raw:
+        return
+    tokens = raw.pop("max_tokens")
+    if isinstance(tokens, bool) or not isinstance(tokens, int) or not 1 <= tokens <= MAX_TOKENS:
+        notes.append(f"max_tokens must be a whole number from 1 to {MAX_TOKENS}; the default length is used.")
+    elif "suggestion_words" not in raw:
+        raw["suggestion_words"] = max(1, round(tokens / DEFAULT_TOKENS_PER_WORD))
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:

@@ -23,7 +23,7 @@ def adapters(home: Path) -> list[Path]:
 @pytest.fixture
 def window(qtbot, home_with_model_cache):
     library = Library()
-    w = MainWindow(library, Settings(max_tokens=24, threads=2))
+    w = MainWindow(library, Settings(suggestion_words=18, threads=2))
     qtbot.addWidget(w)
     w.start_engine()
     yield w
@@ -49,7 +49,7 @@ def suggest(w: MainWindow, qtbot) -> str:
 
 def test_absorb_continue_accept_reject_and_close(window, qtbot, home_with_model_cache):
     open_persuasion(window)
-    qtbot.waitUntil(lambda: "learned 1 of" in window.panel.summary.text(), timeout=240_000)
+    qtbot.waitUntil(lambda: window.panel.version.text() == "Adapter version 1", timeout=240_000)
     assert "Adapter version 1" in window.panel.version.text()
     assert len(adapters(home_with_model_cache)) == 1
     chapter = window.chapter_id

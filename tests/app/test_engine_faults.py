@@ -23,7 +23,7 @@ def sessions(home: Path) -> Path:
 
 def start_app(qtbot, **settings) -> MainWindow:
     library = Library()
-    window = MainWindow(library, Settings(threads=2, max_tokens=400, **settings))
+    window = MainWindow(library, Settings(threads=2, suggestion_words=310, **settings))
     qtbot.addWidget(window)
     window.start_engine()
     novel = window.import_manuscript(SAMPLE_TEXT)
@@ -57,7 +57,7 @@ def test_kill_during_export_restarts_reopens_and_the_dead_folder_goes(
     qtbot.waitUntil(
         lambda: not (sessions(home_with_model_cache) / f"session-{dead}").exists(), timeout=30_000
     )
-    qtbot.waitUntil(lambda: "learned 1 of" in window.panel.summary.text(), timeout=240_000)
+    qtbot.waitUntil(lambda: window.panel.version.text() == "Adapter version 1", timeout=240_000)
     window.close()
 
 
@@ -95,7 +95,7 @@ def test_model_file_deleted_or_truncated_while_the_engine_runs(qtbot, home_with_
     # Either way the app must end up telling the writer, with the text untouched.
     with open(model, "r+b") as f:
         f.truncate(1000)
-    window.settings.max_tokens = 20
+    window.settings.suggestion_words = 15
     window.continue_text()
     qtbot.waitUntil(lambda: window.suggestions.generation is None, timeout=120_000)
     if window.client.pid():  # it survived the truncation: the next start must read the bad file

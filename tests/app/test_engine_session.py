@@ -110,3 +110,14 @@ def test_eta_is_paced_by_training_work_not_by_chunks():
             {"chunks_absorbed": n, "chunks_total": 10, "work_absorbed": 100 * n, "work_total": 2600}, t
         )
     assert progress.eta_seconds() == 48.0 and progress.fraction == 0.2
+
+
+def test_an_opened_document_keeps_what_the_book_was_opened_with():
+    """The writer's units need the engine's token count of the text the app sent, and that text."""
+    session = EngineSession()
+    text = "Emma Woodhouse, handsome, clever, and rich."
+    opened, _ = session.request("open_document", doc="d", text=text, settings={"chunk_tokens": 512})
+    session.feed(line(id=opened, type="done", doc="d", tokens=11, chunks_total=0))
+    progress = session.documents["d"]
+    assert (progress.tokens, progress.sent_chars, progress.sent_words) == (11, len(text), 6)
+    assert progress.settings == {"chunk_tokens": 512} and session._opening == {}

@@ -166,22 +166,3 @@ def test_qt_calls_keep_python_alive_through_a_long_session(window):
         window._update_ai_actions()
         window.words_label.setText("x")
     assert abs(sys.getrefcount(None) - before) < 100
-
-
-def test_absorption_panel_says_what_the_model_has_learned(qtbot):
-    from app.absorption_panel import AbsorptionPanel
-    from app.engine_session import Absorption
-
-    panel = AbsorptionPanel()
-    qtbot.addWidget(panel)
-    panel.show_absorption(Absorption("d"))
-    assert panel.summary.text().startswith("Nothing to learn yet")
-    progress = Absorption("d", chunks_total=4)
-    for t, n in [(0.0, 0), (6.0, 1), (12.0, 2)]:
-        progress.update(
-            {"chunks_absorbed": n, "chunks_total": 4, "adapter_version": n, "loss": 3.0 - n / 10}, t
-        )
-    panel.show_absorption(progress)
-    assert panel.summary.text() == "The model has learned 2 of 4 chunks (50%)"
-    assert panel.eta.text() == "Time left: about 12 s" and panel.version.text() == "Adapter version 2"
-    assert panel.plot.losses == [3.0, 2.9, 2.8]

@@ -69,13 +69,13 @@ def test_a_session_opens_no_socket_keeps_files_private_and_leaves_no_manuscript_
     started = time.time() - 1
     marker = f"Marker{uuid.uuid4().hex}"
     library = Library()
-    window = MainWindow(library, Settings(threads=2, max_tokens=16))
+    window = MainWindow(library, Settings(threads=2, suggestion_words=12))
     qtbot.addWidget(window)
     window.start_engine()
     text = SAMPLE_TEXT.read_text().replace("Sir Walter Elliot", f"Sir Walter {marker}")
     novel = library.create_novel(marker, [("One", text)])
     window.open_novel(novel.id)
-    qtbot.waitUntil(lambda: "learned 1 of" in window.panel.summary.text(), timeout=240_000)
+    qtbot.waitUntil(lambda: window.panel.version.text() == "Adapter version 1", timeout=240_000)
     window.editor.moveCursor(window.editor.textCursor().MoveOperation.End)
     window.continue_text()
     qtbot.waitUntil(lambda: window.suggestions.generation is None, timeout=120_000)

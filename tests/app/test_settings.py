@@ -46,7 +46,8 @@ def test_bad_values_are_reported_and_replaced_by_defaults():
     defaults = Settings()
     assert (settings.temperature, settings.rank) == (defaults.temperature, 16)
     assert settings.epochs == defaults.epochs
-    assert settings.theme == "system" and settings.model == "default" and settings.max_tokens == 200
+    assert settings.theme == "system" and settings.model == "default"
+    assert settings.suggestion_words == defaults.suggestion_words
     assert settings.lr == 0.002  # a good value is kept
     text = " ".join(notes)
     for word in ("temperature", "rank", "epochs", "theme", "colour", "model", "max_tokens"):
@@ -75,3 +76,20 @@ def test_word_goal_is_off_by_default_and_a_bad_goal_is_replaced_by_off(longform_
     settings_path().write_text(json.dumps({"word_goal": -5}))
     settings, notes = load_settings()
     assert settings.word_goal == 0 and "word_goal" in notes[0]
+
+
+def test_an_earlier_versions_length_in_tokens_loads_as_words(longform_home):
+    settings_path().parent.mkdir(parents=True)
+    settings_path().write_text(json.dumps({"max_tokens": 400, "temperature": 0.5}))
+    settings, notes = load_settings()
+    assert notes == [] and settings.suggestion_words == 310 and settings.temperature == 0.5  # 400 / 1.29
+    save_settings(settings)
+    assert json.loads(settings_path().read_text()) == {"suggestion_words": 310, "temperature": 0.5}
+
+
+def test_a_suggestion_in_words_is_asked_for_in_the_books_tokens():
+    settings = Settings(suggestion_words=100)
+    assert settings.suggestion_tokens() == 129  # the Austen ratio, with no book open
+    assert settings.suggestion_tokens(1.5) == 150
+    assert Settings(suggestion_words=6000).suggestion_tokens(2.0) == 8192  # the engine's longest
+    assert "suggestion_words" in problems(Settings(suggestion_words=0))

@@ -33,7 +33,7 @@ def threads(pid: int) -> int:
 def test_soak(qtbot, home_with_model_cache):
     library = Library()
     novel = library.create_novel("Persuasion", [("Opening", "Anne"), ("Chapter 1", SAMPLE_TEXT.read_text())])
-    window = MainWindow(library, Settings(threads=2, max_tokens=6))
+    window = MainWindow(library, Settings(threads=2, suggestion_words=5))
     qtbot.addWidget(window)
     window.start_engine()
     window.open_novel(novel.id)  # the short first chapter: prompts stay small, so cycles are quick

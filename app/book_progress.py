@@ -1,0 +1,151 @@
+"""How much of the book the model has learned, in the writer's units: chapters, words and a percentage.
+
+The engine counts tokens and chunks (docs/PROTOCOL.md); the app knows the manuscript it sent. The bridge is
+the book's own ratios: the engine's `open_document` answer says how many tokens the text had, and the app
+knows that text's characters and words. With them a chunk count becomes a place in the manuscript, and the
+place a chapter (by the chapters' character offsets in `join_chapters`' text).
+
+The approximation, and what it leaves out: chunks are learned in order from the start, so the learned part
+is the first `chunks_absorbed` complete chunks, whose tokens follow from the chunk layout. Tokens become
+characters at the book's average characters per token, which assumes the density is even through the book:
+a chapter boundary within a few dozen tokens of the learned point may be counted on the wrong side of it.
+The ratio comes from the text the document was opened with, not from each later update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from app.engine_session import Absorption
+from app.storage import Chapter, join_chapters
+from engine.config import TempLoraConfig
+
+# Measured once with the embedded model's tokenizer (SmolLM2-135M) over the six Austen novels in
+# ../shared/corpus/austen, hard-wrapped lines re-joined: 927,508 tokens, 717,537 words, 4,025,022 characters
+# (per book 1.26-1.32 tokens a word, 4.26-4.41 characters a token). Used only until a book gives its own:
+#   python -c "import re, llama_cpp, pathlib, engine.models as m
+#   llm = llama_cpp.Llama(str(m.default_model_path()), vocab_only=True, verbose=False)
+#   books = sorted(pathlib.Path('../shared/corpus/austen').glob('*.txt'))
+#   ts = [re.sub(r'(?<!\n)\n(?!\n)', ' ', p.read_text(encoding='utf-8')) for p in books]
+#   t = sum(len(llm.tokenize(s.encode(), add_bos=False, special=False)) for s in ts)
+#   print(t / sum(len(s.split()) for s in ts), sum(map(len, ts)) / t)"   # 1.2926 4.3396
+DEFAULT_TOKENS_PER_WORD = 1.29
+DEFAULT_CHARS_PER_TOKEN = 4.34
+# Below this many words (a new novel: a title and a line) a few names would skew a book's own ratios.
+MIN_WORDS_FOR_RATIO = 200
+
+
+def tokens_per_word(progress: Absorption | None) -> float:
+    """The open book's tokens per word as the engine counted them; the measured default without one."""
+    if progress is None or progress.tokens <= 0 or progress.sent_words < MIN_WORDS_FOR_RATIO:
+        return DEFAULT_TOKENS_PER_WORD
+    return progress.tokens / progress.sent_words
+
+
+def chars_per_token(progress: Absorption | None) -> float:
+    """The open book's characters per token; the measured default without one."""
+    if progress is None or progress.tokens <= 0 or progress.sent_words < MIN_WORDS_FOR_RATIO:
+        return DEFAULT_CHARS_PER_TOKEN
+    return progress.sent_chars / progress.tokens
+
+
+def words_to_tokens(words: int, per_word: float) -> int:
+    """A length in words as the tokens the engine counts."""
+    return max(1, round(words * per_word))
+
+
+def chunk_config(progress: Absorption) -> TempLoraConfig:
+    """The chunk layout the document was opened with (the engine's defaults for what was not sent)."""
+    known = {f.name for f in fields(TempLoraConfig)}
+    try:
+        return TempLoraConfig(**{k: v for k, v in progress.settings.items() if k in known})
+    except (TypeError, ValueError):
+        return TempLoraConfig()
+
+
+def learned_tokens(chunks: int, config: TempLoraConfig) -> int:
+    """Tokens in the first `chunks` complete chunks: the opening's small ones, then Δ each, as
+    engine.absorb.split_chunks lays them out (a test holds the two together)."""
+    in_opening = config.opening_tokens // config.opening_chunk_tokens
+    if chunks <= in_opening:
+        return chunks * config.opening_chunk_tokens
+    return config.opening_tokens + (chunks - in_opening) * config.chunk_tokens
+
+
+def next_chunk_tokens(chunks: int, config: TempLoraConfig) -> int:
+    """The size of the chunk after the first `chunks`."""
+    in_opening = config.opening_tokens // config.opening_chunk_tokens
+    return config.opening_chunk_tokens if chunks < in_opening else config.chunk_tokens
+
+
+def chapter_ends(chapters: list[Chapter]) -> list[int]:
+    """Where each chapter ends in `join_chapters(chapters)`, in characters."""
+    ends, at = [], 0
+    for i, chapter in enumerate(chapters):
+        at += (2 if i else 0) + len(join_chapters([chapter]))  # parts are joined by a blank line
+        ends.append(at)
+    return ends
+
+
+@dataclass(frozen=True)
+class Learned:
+    """What the model knows of the book, in the writer's units."""
+
+    chapters: int  # chapters in the book
+    chapters_learned: int  # chapters 1 to this one are learned to their last word
+    learning: int | None  # the chapter being learned now (1-based); None when nothing waits for the engine
+    percent: int  # of the book's text
+    waiting_words: int  # words at the end that wait for their chunk to be complete before they are learned
+    words_to_next: int  # words still to write before they are
+
+
+def learned(progress: Absorption, chapters: list[Chapter]) -> Learned:
+    """The learned part of the book as chapters, a percentage and the words still waiting."""
+    per_token, per_word, config = chars_per_token(progress), tokens_per_word(progress), chunk_config(progress)
+    ends = chapter_ends(chapters)
+    total_tokens = ends[-1] / per_token if ends else progress.tokens
+    done = learned_tokens(min(progress.chunks_absorbed, progress.chunks_total), config)
+    complete = learned_tokens(progress.chunks_total, config)
+    done_chars = done * per_token
+    chapters_learned = sum(1 for end in ends if end <= done_chars)
+    up_to_date = progress.chunks_absorbed >= progress.chunks_total
+    learning = None if up_to_date else min(chapters_learned + 1, len(ends)) or None
+    waiting = max(0.0, total_tokens - complete)
+    to_next = max(0.0, next_chunk_tokens(progress.chunks_total, config) - waiting)
+    percent = min(100, int(100 * done / total_tokens)) if total_tokens > 0 else 0
+    return Learned(
+        len(ends), chapters_learned, learning, percent, round(waiting / per_word), round(to_next / per_word)
+    )
+
+
+def about(words: int) -> str:
+    """A rounded count for a figure that is an estimate."""
+    return f"{round(words, -1) if words >= 50 else words:,}"
+
+
+def describe_learning(progress: Absorption, chapters: list[Chapter]) -> str:
+    """The panel's summary, e.g. "Learned chapters 1–9 of 12 (74% of the book). Learning chapter 10…"."""
+    state = learned(progress, chapters)
+    n, of = state.chapters_learned, state.chapters
+    if progress.chunks_total == 0:
+        return (
+            f"Nothing to learn yet: the model learns the book a passage at a time, as soon as each is "
+            f"written. It starts once about {about(state.words_to_next)} more words are written."
+        )
+    if not of:
+        said = f"Learned {state.percent}% of the book."
+    elif n == 0:
+        doing = "Learning chapter 1" if state.learning else "Learned part of chapter 1"
+        said = f"{doing} of {of}{'…' if state.learning else ''} ({state.percent}% of the book)."
+    else:
+        which = "all" if n == of and of > 1 else ("chapter 1" if n == 1 else f"chapters 1–{n}")
+        chapters_said = f"all {of} chapters" if which == "all" else f"{which} of {of}"
+        said = f"Learned {chapters_said} ({state.percent}% of the book)."
+    if state.learning and n:
+        said += f" Learning chapter {state.learning}…"
+    elif state.learning is None and state.waiting_words:
+        said += (
+            f" The last {about(state.waiting_words)} words are learned once about "
+            f"{about(state.words_to_next)} more are written."
+        )
+    return said

@@ -1,0 +1,59 @@
+"""The absorption panel, with real widgets offscreen: what the writer reads for a given absorption state."""
+
+from __future__ import annotations
+
+from app.absorption_panel import AbsorptionPanel
+from app.engine_session import Absorption
+from app.storage import Chapter, join_chapters
+
+
+def twelve_chapters() -> list[Chapter]:
+    return [Chapter(i, 1, i, f"Chapter {i}", " ".join(["word"] * 800)) for i in range(1, 13)]
+
+
+def opened(chapters: list[Chapter]) -> Absorption:
+    """As the engine's open_document answer leaves it: 4 characters a token, 63 complete chunks."""
+    text = join_chapters(chapters)
+    return Absorption(
+        "d", chunks_total=63, tokens=len(text) // 4, sent_chars=len(text), sent_words=len(text.split())
+    )
+
+
+def test_the_panel_names_the_chapters_learned_and_the_time_left(qtbot):
+    panel = AbsorptionPanel()
+    qtbot.addWidget(panel)
+    chapters = twelve_chapters()
+    progress = opened(chapters)
+    for t, n in [(0.0, 50), (6.0, 51), (12.0, 52)]:  # 6 s a chunk of 256 tokens
+        progress.update(
+            {"chunks_absorbed": n, "chunks_total": 63, "adapter_version": n, "loss": 3 - n / 100}, t
+        )
+    panel.show_absorption(progress, chapters)
+    assert panel.summary.text() == "Learned chapters 1–9 of 12 (76% of the book). Learning chapter 10…"
+    assert panel.eta.text() == "Time left: about 1 min 06 s"  # 11 chunks at 6 s
+    assert panel.bar.value() == 76 and panel.version.text() == "Adapter version 52"
+    assert panel.plot.losses == [2.5, 2.49, 2.48]
+    assert "chunk" not in panel.summary.text() + panel.eta.text() + panel.plot.toolTip()
+
+
+def test_an_up_to_date_panel_says_so(qtbot):
+    panel = AbsorptionPanel()
+    qtbot.addWidget(panel)
+    chapters = twelve_chapters()
+    progress = opened(chapters)
+    progress.update({"chunks_absorbed": 63, "chunks_total": 63, "adapter_version": 63}, 0.0)
+    panel.show_absorption(progress, chapters)
+    assert panel.summary.text().startswith("Learned chapters 1–11 of 12 (99% of the book). The last 3 words")
+    assert panel.eta.text() == "Up to date"
+
+
+def test_the_panel_before_anything_is_learned(qtbot):
+    panel = AbsorptionPanel()
+    qtbot.addWidget(panel)
+    panel.show_absorption(None)
+    assert panel.summary.text() == "Waiting for the engine…"
+    chapters = [Chapter(1, 1, 1, "Chapter 1", "It was a dark night.")]
+    panel.show_absorption(Absorption("d", tokens=10, sent_chars=31, sent_words=7), chapters)
+    assert panel.summary.text().startswith("Nothing to learn yet")
+    assert "about 90 more words" in panel.summary.text() and "750" not in panel.summary.text()
+    assert panel.bar.value() == 0 and panel.version.text() == "No adapter yet"

@@ -1,0 +1,123 @@
+"""The learned part of the book in chapters, words and a percentage, without a window or an engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.book_progress import (
+    DEFAULT_CHARS_PER_TOKEN,
+    DEFAULT_TOKENS_PER_WORD,
+    chapter_ends,
+    chars_per_token,
+    describe_learning,
+    learned,
+    learned_tokens,
+    tokens_per_word,
+)
+from app.engine_session import Absorption
+from app.storage import Chapter, join_chapters
+from engine.config import TempLoraConfig
+
+
+def book(n_chapters: int, words: int = 800) -> list[Chapter]:
+    """Chapters of `words` four-letter words each: 4,000 characters of text."""
+    return [Chapter(i, 1, i, f"Chapter {i}", " ".join(["word"] * words)) for i in range(1, n_chapters + 1)]
+
+
+def opened(chapters: list[Chapter], chars_per_token: float = 4.0, **fields) -> Absorption:
+    """An Absorption as the engine's open_document answer leaves it, for the text join_chapters sends."""
+    text = join_chapters(chapters)
+    tokens = round(len(text) / chars_per_token)
+    chunks = len([1 for k in range(1, 1000) if learned_tokens(k, TempLoraConfig()) <= tokens])
+    progress = Absorption("d", chunks_total=chunks, tokens=tokens, sent_chars=len(text))
+    progress.sent_words = len(text.split())
+    progress.settings = {"chunk_tokens": 256, "epochs": 1, "rank": 16, "lr": 0.001}
+    for name, value in fields.items():
+        setattr(progress, name, value)
+    return progress
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        TempLoraConfig(),
+        TempLoraConfig(opening_tokens=0),
+        TempLoraConfig(chunk_tokens=512, opening_tokens=1024),
+    ],
+)
+def test_learned_tokens_follow_the_engines_chunk_layout(config):
+    from engine.absorb import full_size, split_chunks
+
+    for n_tokens in (100, 4096, 5000, 20_000):
+        complete = [c for c in split_chunks(n_tokens, config) if full_size(c, config)]
+        for k, (_, end) in enumerate(complete, start=1):
+            assert learned_tokens(k, config) == end
+
+
+def test_chapter_ends_are_where_join_chapters_puts_them():
+    chapters = [
+        Chapter(1, 1, 1, "One", "Emma.\n\n"),
+        Chapter(2, 1, 2, "Two", ""),
+        Chapter(3, 1, 3, "Three", "Mr K."),
+    ]
+    text, ends = join_chapters(chapters), chapter_ends(chapters)
+    assert ends[-1] == len(text)
+    assert [text[:end].rsplit("\n\n", 1)[-1] for end in ends] == ["Emma.", "Two", "Mr K."]
+
+
+def test_a_book_learned_into_chapter_ten_names_the_chapters_learned():
+    chapters = book(12)  # ~1,000 tokens a chapter at 4 characters a token
+    # 52 chunks: the opening's 32 of 128 tokens, then 20 of 256: 9,216 tokens, 36,864 characters; chapter 9
+    # ends at 36,106 and chapter 10 at 40,119.
+    progress = opened(chapters, chunks_absorbed=52)
+    assert describe_learning(progress, chapters) == (
+        "Learned chapters 1–9 of 12 (76% of the book). Learning chapter 10…"
+    )
+    state = learned(progress, chapters)
+    assert (state.chapters_learned, state.learning, state.percent) == (9, 10, 76)
+
+
+def test_a_chapter_is_learned_once_the_chunks_up_to_its_last_word_are():
+    chapters = book(12)  # chapter 1 ends at 4,010 characters: within the 8th chunk of 128 tokens
+    assert describe_learning(opened(chapters, chunks_absorbed=0), chapters) == (
+        "Learning chapter 1 of 12… (0% of the book)."
+    )
+    assert describe_learning(opened(chapters, chunks_absorbed=7), chapters) == (
+        "Learning chapter 1 of 12… (7% of the book)."
+    )
+    assert describe_learning(opened(chapters, chunks_absorbed=8), chapters) == (
+        "Learned chapter 1 of 12 (8% of the book). Learning chapter 2…"
+    )
+
+
+def test_an_up_to_date_book_says_which_words_wait_for_more_to_be_written():
+    chapters = book(12)
+    progress = opened(chapters)
+    progress.chunks_absorbed = progress.chunks_total
+    # 12,036 tokens; 63 complete chunks hold 12,032: the last 4 tokens (3 words at 1.25 tokens a word) wait
+    # for the next chunk of 256, 252 tokens (201 words) away.
+    assert describe_learning(progress, chapters) == (
+        "Learned chapters 1–11 of 12 (99% of the book). The last 3 words are learned once about 200 more "
+        "are written."
+    )
+
+
+def test_a_new_novel_says_how_much_to_write_before_anything_is_learned():
+    chapters = [Chapter(1, 1, 1, "Chapter 1", "It was a dark night.")]
+    progress = opened(chapters)
+    assert progress.chunks_total == 0
+    # Too few words for a ratio of its own: the Austen ratio; the first chunk is 128 tokens, ~99 words.
+    assert describe_learning(progress, chapters) == (
+        "Nothing to learn yet: the model learns the book a passage at a time, as soon as each is written. "
+        "It starts once about 90 more words are written."
+    )
+
+
+def test_ratios_are_the_books_own_once_it_has_enough_words():
+    assert (
+        tokens_per_word(None) == DEFAULT_TOKENS_PER_WORD and chars_per_token(None) == DEFAULT_CHARS_PER_TOKEN
+    )
+    small = Absorption("d", tokens=12, sent_chars=40, sent_words=8)
+    assert tokens_per_word(small) == DEFAULT_TOKENS_PER_WORD
+    big = Absorption("d", tokens=1500, sent_chars=6000, sent_words=1000)
+    assert (tokens_per_word(big), chars_per_token(big)) == (1.5, 4.0)
