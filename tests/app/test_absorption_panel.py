@@ -57,3 +57,28 @@ def test_the_panel_before_anything_is_learned(qtbot):
     assert panel.summary.text().startswith("Nothing to learn yet")
     assert "about 90 more words" in panel.summary.text() and "750" not in panel.summary.text()
     assert panel.bar.value() == 0 and panel.version.text() == "No adapter yet"
+
+
+def test_the_window_shows_the_novels_chapters_learned_and_asks_for_words_in_its_tokens(qtbot):
+    from app.main_window import MainWindow, engine_doc
+    from app.settings import Settings
+    from app.storage import Library
+    from tests.app.fake_engine import FakeEngine
+
+    engine = FakeEngine()
+    engine.start()
+    window = MainWindow(Library(), Settings(suggestion_words=100), engine)
+    qtbot.addWidget(window)
+    novel = window.library.create_novel("Twelve", [(c.title, c.text) for c in twelve_chapters()])
+    window.open_novel(novel.id)
+    doc = engine_doc(novel.id)
+    progress = engine.session.documents[doc]
+    # As the real engine would have counted the text sent: 4 characters and 1.5 tokens to a word here.
+    opened_with = next(r["text"] for r in reversed(engine.requests) if r["type"] == "open_document")
+    progress.tokens, progress.sent_chars = len(opened_with) // 4, len(opened_with)
+    progress.sent_words = round(progress.tokens / 1.5)
+    event = {"id": None, "type": "absorption", "doc": doc, "chunks_absorbed": 52, "chunks_total": 63}
+    engine._answer({**event, "adapter_version": 52, "loss": 2.5})
+    assert window.panel.summary.text() == "Learned chapters 1–9 of 12 (76% of the book). Learning chapter 10…"
+    window.continue_text()
+    assert engine.requests[-1]["type"] == "continue" and engine.requests[-1]["max_tokens"] == 150
