@@ -39,6 +39,7 @@ class Hit:
 
     chapter_id: int
     chapter_title: str
+    chapter_number: int  # in reading order, from 1: titles repeat ("CHAPTER I" of each volume)
     start: int
     end: int
     before: str
@@ -56,6 +57,11 @@ def _context(text: str, start: int, end: int) -> tuple[str, str]:
     paragraph_end = text.find("\n", end)
     paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
     left, right = max(paragraph_start, start - CONTEXT), min(paragraph_end, end + CONTEXT)
+    # Cut between words, not inside one ("…andalls, but" reads as a typo).
+    if left > paragraph_start and text[left - 1] != " " and " " in text[left:start]:
+        left = text.index(" ", left, start) + 1
+    if right < paragraph_end and text[right] != " " and " " in text[end:right]:
+        right = text.rindex(" ", end, right)
     before = ("…" if left > paragraph_start else "") + text[left:start]
     return before, text[end:right] + ("…" if right < paragraph_end else "")
 
@@ -70,10 +76,11 @@ def find_in_text(text: str, query: Query) -> list[tuple[int, int]]:
 def find_hits(chapters: list[Chapter], query: Query) -> list[Hit]:
     """Every match in the chapters, chapter by chapter in reading order."""
     hits = []
-    for c in chapters:
+    for number, c in enumerate(chapters, 1):
         for start, end in find_in_text(c.text, query):
             before, after = _context(c.text, start, end)
-            hits.append(Hit(c.id, c.title or "Untitled", start, end, before, c.text[start:end], after))
+            match = c.text[start:end]
+            hits.append(Hit(c.id, c.title or "Untitled", number, start, end, before, match, after))
     return hits
 
 

@@ -98,7 +98,7 @@ class SearchPanel(QWidget):
         group: QTreeWidgetItem | None = None
         for hit in hits:
             if group is None or group.data(0, HIT_ROLE) != hit.chapter_id:
-                group = QTreeWidgetItem([hit.chapter_title])
+                group = QTreeWidgetItem([f"{hit.chapter_number}. {hit.chapter_title}"])
                 group.setData(0, HIT_ROLE, hit.chapter_id)
                 group.setFirstColumnSpanned(True)
                 self.hits.addTopLevelItem(group)

@@ -52,9 +52,18 @@ def test_match_case_and_whole_words(library, novel):
 def test_long_paragraphs_are_cut_around_the_hit():
     from app.storage import Chapter
 
-    text = "a" * 100 + " needle " + "b" * 100
+    text = "word " * 30 + "needle " + "word " * 30
     (hit,) = find_hits([Chapter(1, 1, 0, "One", text)], Query("needle"))
-    assert hit.snippet == "…" + "a" * 39 + " needle " + "b" * 39 + "…"
+    assert hit.snippet == "…" + "word " * 8 + "needle" + " word" * 8 + "…"  # 40 characters either side
+
+
+def test_the_context_is_cut_between_words():
+    from app.storage import Chapter
+
+    text = "Her father never went beyond the shrubbery, where two divisions of the ground sufficed him."
+    (hit,) = find_hits([Chapter(1, 1, 0, "One", text)], Query("divisions"))
+    assert hit.snippet == "…went beyond the shrubbery, where two divisions of the ground sufficed him."
+    assert hit.chapter_number == 1
 
 
 def test_the_replacement_is_taken_literally():

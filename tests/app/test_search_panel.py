@@ -46,9 +46,9 @@ def test_the_panel_lists_hits_under_their_chapters(qtbot):
     panel.find_text.setText("emma")
     qtbot.keyClick(panel.find_text, Qt.Key.Key_Return)
     assert panel.listed() == [
-        ("One  (1)", ["Emma Woodhouse, handsome, clever, and rich."]),
+        ("1. One  (1)", ["Emma Woodhouse, handsome, clever, and rich."]),
         (
-            "Three  (2)",
+            "3. Three  (2)",
             ["Poor Miss Taylor! said Emma. Emma sighed.", "Poor Miss Taylor! said Emma. Emma sighed."],
         ),
     ]
@@ -77,7 +77,7 @@ def test_edit_find_in_novel_opens_the_panel_with_the_selected_word(window):
     action.trigger()
     assert not window.search_dock.isHidden()
     assert window.search_panel.find_text.text() == "Emma"
-    assert [row for row, _ in window.search_panel.listed()] == ["One  (1)", "Three  (2)"]
+    assert [row for row, _ in window.search_panel.listed()] == ["1. One  (1)", "3. Three  (2)"]
 
 
 def test_clicking_a_hit_opens_its_chapter_with_the_match_selected(window):
@@ -106,7 +106,7 @@ def test_a_suggestion_is_not_searched_and_goes_when_a_hit_is_opened(window):
     window.editor.begin_suggestion()
     window.editor.add_suggestion_text(" Emma laughed.")
     panel = search(window, "Emma")
-    assert [row for row, _ in panel.listed()] == ["One  (1)", "Three  (2)"]  # not "One  (2)"
+    assert [row for row, _ in panel.listed()] == ["1. One  (1)", "3. Three  (2)"]  # not "1. One  (2)"
     panel.choose(0, 0)
     assert window.editor.suggestion is None
     assert window.editor.document_text() == "Emma Woodhouse, handsome, clever, and rich."
