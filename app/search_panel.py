@@ -125,8 +125,14 @@ class SearchPanel(QWidget):
 
     def _activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         hit = item.data(0, HIT_ROLE)
-        if isinstance(hit, Hit) and self.shown_query is not None:
-            self.hit_chosen.emit(hit, self.shown_query)
+        if not isinstance(hit, Hit) or self.shown_query is None:
+            return
+        if hit.chapter_id not in {
+            c.id for c in self.chapters()
+        }:  # another novel open, or the chapter deleted
+            self.search()
+            return
+        self.hit_chosen.emit(hit, self.shown_query)
 
     def replace_all(self, confirm: bool = True) -> None:
         """Ask the window to replace every hit in the novel (after the writer agrees)."""

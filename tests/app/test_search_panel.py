@@ -158,6 +158,14 @@ def test_replace_all_updates_the_word_counts_in_the_tree(window):
     assert rows == ["6", "5", "7"]  # "Mr Knightley" was two words
 
 
+def test_a_hit_from_a_novel_no_longer_open_lists_the_open_novels_hits(window):
+    panel = search(window, "Emma")
+    window.open_novel(window.library.create_novel("Persuasion", [("I", "Anne Elliot. Emma? No.")]).id)
+    panel.choose(1, 0)  # listed for Emma, whose chapters are gone from the window
+    assert window.novel.title == "Persuasion" and window.editor.manuscript_text() == "Anne Elliot. Emma? No."
+    assert panel.listed() == [("1. I  (1)", ["Anne Elliot. Emma? No."])]
+
+
 def test_with_no_novel_open_nothing_is_found(window):
     window.close_novel()
     panel = search(window, "Emma")
