@@ -7,7 +7,10 @@ the same few thousand words again on every keystroke.
 
 What counts as a word: letters, with apostrophes inside ("don't", "o'clock"). A word with a digit in it
 ("3rd", "1990s") is not checked; a hyphenated word is checked part by part. A possessive or a contraction
-of a known word ("Elliot's", "Anne'll", "the Musgroves'") is known.
+of a known word ("Elliot's", "Anne'll") is known, and so is the plural of a novel's word ("the Musgroves'").
+
+The word list spells as Americans do; a British spelling whose American form it has ("favour", "realise",
+"centre", "travelled", "offence") is known too, so a British writer, or Austen, is not underlined for it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,15 @@ log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*['’]?")
 _SUFFIXES = ("'s", "'", "'ll", "'d", "'ve", "'re")
+# British to American, applied in turn: "neighbourhood" -> "neighborhood", "colourise" -> "colorize".
+_AMERICAN = [
+    (re.compile(r"(?<=.)our"), "or"),
+    (re.compile(r"is(?=(e|es|ed|ing|ation|ations|er|ers)$)"), "iz"),
+    (re.compile(r"ence(?=s?$)"), "ense"),
+    (re.compile(r"tre(?=s?$)"), "ter"),
+    (re.compile(r"(?<=[aeiou])ll(?=(ed|ing|er|ers)$)"), "l"),
+    (re.compile(r"ogue(?=s?$)"), "og"),
+]
 SUGGESTIONS = 6  # as many as a context menu shows without scrolling past the editing actions
 
 
@@ -47,6 +59,12 @@ def _normal(word: str) -> str:
     return word.replace("’", "'").lower()
 
 
+def _american(word: str) -> str:
+    for pattern, american in _AMERICAN:
+        word = pattern.sub(american, word)
+    return word
+
+
 class SpellCheck:
     """Knows the English word list, the open novel's own words and the words ignored this session."""
 
@@ -70,14 +88,16 @@ class SpellCheck:
         """Whether `word` is spelt as the dictionary, the novel or the writer says."""
         word = _normal(word)
         base = next((word[: -len(s)] for s in _SUFFIXES if word.endswith(s) and len(word) > len(s)), None)
-        return any(w is not None and self._knows(w) for w in (word, base))
+        forms = [w for w in (word, base) if w]
+        # The novel's names in the plural too: "the Musgroves" once "Musgrove" is in its dictionary.
+        return any(self._knows(w) or (w[-1] == "s" and w[:-1] in self.novel_words) for w in forms)
 
     def _knows(self, word: str) -> bool:
         if word in self.novel_words or word in self.ignored:
             return True
         known = self._known.get(word)
         if known is None:
-            known = self._known[word] = word in _dictionary()
+            known = self._known[word] = word in _dictionary() or _american(word) in _dictionary()
         return known
 
     def unknown(self, text: str) -> Iterator[tuple[int, int]]:

@@ -4,7 +4,7 @@ the suggestion keeps its own faded look."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtGui import QFont, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QFont, QPalette, QTextCharFormat, QTextCursor
 
 from app.editor import ChapterEditor
 from app.highlighter import MISSPELT_COLOR
@@ -118,3 +118,12 @@ def test_the_writer_s_text_after_a_suggestion_keeps_its_styles_in_place(editor):
     editor.reject_suggestion()
     assert editor.manuscript_text() == "He said. Then hme and *soft* rain."
     assert misspelt(shown(editor, "hme")) and shown(editor, "soft").fontItalic()
+
+
+def test_the_markers_fade_into_the_theme_s_text_colour(editor):
+    editor.set_chapter_text("A *light* touch.")
+    palette = editor.palette()
+    palette.setColor(QPalette.ColorRole.Text, QColor("#e8e4dc"))  # the dark theme's text
+    editor.setPalette(palette)
+    marker = shown(editor, "*light").foreground().color()
+    assert marker.name() == "#e8e4dc" and marker.alphaF() < 0.5

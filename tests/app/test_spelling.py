@@ -32,6 +32,8 @@ def test_a_novel_word_is_known_in_every_capitalisation_and_with_a_possessive():
     assert unknown(check, "Kellynch Hall") == ["Kellynch"]
     check.set_novel_words(["Kellynch"])
     assert unknown(check, "Kellynch, KELLYNCH and Kellynch's lawn") == []
+    check.set_novel_words(["Musgrove"])
+    assert unknown(check, "the Musgroves and the Musgroves' house, but not Musgrovess") == ["Musgrovess"]
     check.set_novel_words([])
     assert unknown(check, "Kellynch") == ["Kellynch"]
 
@@ -49,3 +51,9 @@ def test_suggestions_are_the_likeliest_words_in_the_word_s_own_capitals():
     assert check.suggestions("Thier")[0] == "Their"
     assert check.suggestions("TEH")[0] == "THE"
     assert check.suggestions("xqzvbnm") == []
+
+
+def test_british_spellings_are_known_but_misspelt_british_words_are_not():
+    text = "Her favourite neighbours realised the honour of the theatre's colour; they travelled. Offence!"
+    assert unknown(SpellCheck(), text) == []
+    assert unknown(SpellCheck(), "The neighbuors' favuor") == ["neighbuors'", "favuor"]
