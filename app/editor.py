@@ -32,12 +32,6 @@ class Suggestion:
     text: str = ""
 
 
-def _styled(text: str, marker: str) -> bool:
-    """Whether all of `text` shows in the style `marker` gives (italic for "*", bold for "**")."""
-    visible = [s for s in markup.parse(text) if s.text.strip()]
-    return bool(visible) and all(s.bold if marker == "**" else s.italic for s in visible)
-
-
 class ChapterEditor(QPlainTextEdit):
     """Edits one chapter; shows at most one suggestion."""
 
@@ -326,13 +320,7 @@ class ChapterEditor(QPlainTextEdit):
             cursor.setPosition(cursor.position() - len(marker))
             self.setTextCursor(cursor)
             return
-        inner = core[len(marker) : -len(marker)]
-        wrapped = (
-            core[: len(marker)] == marker == core[-len(marker) :]
-            and _styled(core, marker)
-            and not _styled(inner, marker)  # these very markers make it italic (bold)
-        )
-        styled = inner if wrapped else f"{marker}{core}{marker}"
+        styled = markup.toggle(core, marker)
         start = cursor.selectionStart() + len(lead)
         cursor.insertText(lead + styled + trail)  # one undo step
         cursor.setPosition(start)

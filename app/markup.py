@@ -154,6 +154,24 @@ def _tokens(paragraph: str) -> list[_Token]:
     return tokens
 
 
+def toggle(text: str, marker: str) -> str:
+    """`text` with `marker` ("*" or "**") put around it, or taken away where it is what makes it italic
+    (bold): "vain" -> "*vain*" -> "vain"; "**vain**" -> "***vain***" with "*"."""
+    inner = text[len(marker) : -len(marker)]
+    if (
+        text[: len(marker)] == marker == text[-len(marker) :]
+        and _all(text, marker)
+        and not _all(inner, marker)
+    ):
+        return inner
+    return f"{marker}{text}{marker}"
+
+
+def _all(text: str, marker: str) -> bool:
+    visible = [s for s in parse(text) if s.text.strip()]
+    return bool(visible) and all(s.bold if marker == "**" else s.italic for s in visible)
+
+
 def _may_pair(opener: _Token, run: str, run_opens: bool) -> bool:
     """Markdown's "rule of three": when either run could also do the other job, runs whose lengths add up
     to a multiple of three do not pair ("**a*b*c**" is bold with an italic b inside, not italic "a")."""

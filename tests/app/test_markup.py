@@ -7,7 +7,7 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.markup import Span, from_markdown, paragraphs, parse, plain, render, to_markdown
+from app.markup import Span, from_markdown, paragraphs, parse, plain, render, to_markdown, toggle
 
 
 def test_stars_and_underscores_make_italics_and_double_stars_bold():
@@ -101,3 +101,11 @@ def test_markdown_keeps_the_markup_and_escapes_everything_else():
 def test_markdown_reads_back_as_the_markup():
     assert from_markdown("\\# one \\`two\\` 5 \\* 3 &amp; \\\\") == "# one `two` 5 \\* 3 & \\"
     assert from_markdown("__bold__ and *it*") == "**bold** and *it*"
+
+
+def test_toggle_puts_markers_around_a_text_and_takes_away_only_those_that_style_it():
+    assert toggle("vain", "*") == "*vain*" and toggle("*vain*", "*") == "vain"
+    assert toggle("*vain*", "**") == "***vain***" and toggle("***vain***", "**") == "*vain*"
+    assert toggle("**vain**", "*") == "***vain***" and toggle("***vain***", "*") == "**vain**"
+    assert toggle("*a* and *b*", "*") == "**a* and *b**"  # not one italic stretch: wrapped, not unwrapped
+    assert plain(toggle("5 * 3", "*")) == "5 * 3"
