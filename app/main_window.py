@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 from app import trash
 from app.absorption_panel import AbsorptionPanel
 from app.backup import backups, make_backup, restore_backup
+from app.book_progress import tokens_per_word
+from app.book_search import replace_in_novel
 from app.chapter_tree import ChapterTree
 from app.dialogs import (
     HelpDialog,
@@ -43,10 +45,12 @@ from app.engine_client import EngineClient
 from app.exporting import FORMATS, ExportProblem, export_novel
 from app.find_bar import FindBar
 from app.importing import ImportProblem, read_manuscript
+from app.search_panel import SearchPanel, select_match
 from app.settings import Settings, save_settings
 from app.storage import Chapter, Library, Novel, StorageError, join_chapters
 from app.suggestions import Suggestions
 from app.themes import apply_theme, resolve_theme
+from app.word_counts import SessionWords, counts_text
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +106,15 @@ class MainWindow(QMainWindow):
         self.chapters_dock = self._dock("Chapters", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.panel = AbsorptionPanel()
         self.absorption_dock = self._dock("Absorption", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.search_panel = SearchPanel(self.chapters_now)
+        self.search_dock = self._dock(
+            "Find in novel", self.search_panel, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.search_dock.setFeatures(
+            self.search_dock.features() | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.search_dock.hide()
+        self.session_words = SessionWords()
 
         self.engine_label = QLabel(STATE_WORDS["stopped"])
         self.words_label = QLabel("")
@@ -141,7 +154,7 @@ class MainWindow(QMainWindow):
         self._action(novel, "New novel…", self.new_novel)
         self._action(novel, "Open novel…", self.choose_novel, "Ctrl+O")
         self._action(novel, "Rename novel…", self.rename_novel)
-        self._action(novel, "Import manuscript…", self.import_manuscript, "Ctrl+I")
+        self._action(novel, "Import manuscript…", self.import_manuscript, "Ctrl+Shift+I")  # Ctrl+I: italic
         self._action(novel, "Export novel…", self.export_current, "Ctrl+E")
         self._action(novel, "Close novel", self.close_novel)
         self._action(novel, "Delete novel…", self.delete_novel)
@@ -154,8 +167,17 @@ class MainWindow(QMainWindow):
         edit = bar.addMenu("&Edit")
         self._action(edit, "Undo", self.undo, QKeySequence.StandardKey.Undo)
         self._action(edit, "Redo", self.redo, "Ctrl+Shift+Z")
+        edit.addSeparator()
+        for text, slot, keys in (
+            ("Cut", self.editor.cut, QKeySequence.StandardKey.Cut),
+            ("Copy", self.editor.copy, QKeySequence.StandardKey.Copy),
+            ("Paste", self.editor.paste, QKeySequence.StandardKey.Paste),
+        ):  # as the keys in the editor do, a suggestion shown goes first: it is not the manuscript
+            self._action(edit, text, lambda slot=slot: (self.reject_suggestion(), slot()), keys)
+        edit.addSeparator()
         self._action(edit, "Find…", lambda: self.find_bar.open(), "Ctrl+F")
         self._action(edit, "Replace…", lambda: self.find_bar.open(replace=True), "Ctrl+H")
+        self._action(edit, "Find in novel…", self.find_in_novel, "Ctrl+Shift+F")
 
         chapter = bar.addMenu("&Chapter")
         self._action(chapter, "New chapter", self.add_chapter, "Ctrl+N")
@@ -201,7 +223,12 @@ class MainWindow(QMainWindow):
         self.tree.add_requested.connect(self.add_chapter)
         self.tree.rename_requested.connect(self.rename_chapter)
         self.tree.delete_requested.connect(self.delete_chapter)
+        self.search_panel.hit_chosen.connect(self.show_hit)
+        self.search_panel.replace_all_requested.connect(self.replace_in_novel)
         self.editor.manuscript_changed.connect(self._manuscript_changed)
+        self.editor.word_added.connect(
+            lambda w: self._storage(lambda: self.library.add_novel_word(self.novel.id, w))
+        )
         self.suggestions.changed.connect(self._update_ai_actions)
         self.suggestions.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.suggestions.accepted.connect(self.save_now)  # manuscript text now: saved, then absorbed
@@ -249,7 +276,8 @@ class MainWindow(QMainWindow):
     def _engine_event(self, event: dict) -> None:
         kind = event.get("type")
         if kind == "absorption" and self.novel and event.get("doc") == engine_doc(self.novel.id):
-            self.panel.show_absorption(self.client.session.documents.get(event["doc"]))
+            progress = self.client.session.documents.get(event["doc"])
+            self.panel.show_absorption(progress, self.library.chapters(self.novel.id))
         elif kind == "done" and "adapter_deleted" in event:
             self.statusBar().showMessage(
                 "The novel's temporary adapter was deleted from this computer.", 8000
@@ -260,7 +288,8 @@ class MainWindow(QMainWindow):
             and self.novel
             and event.get("doc") == engine_doc(self.novel.id)
         ):
-            self.panel.show_absorption(self.client.session.documents.get(event["doc"]))
+            progress = self.client.session.documents.get(event["doc"])
+            self.panel.show_absorption(progress, self.library.chapters(self.novel.id))
 
     def _engine_update_soon(self) -> None:
         """Send the engine the new text within ENGINE_UPDATE_MS of the first unsent change (not restarted by
@@ -279,6 +308,7 @@ class MainWindow(QMainWindow):
         if novel is None or not self.close_novel():
             return
         self.novel = novel
+        self.editor.set_novel_words(self.library.novel_words(novel.id))
         chapters = self.library.chapters(novel.id)
         chosen = next((c for c in chapters if c.id == chapter_id), chapters[0] if chapters else None)
         self.tree.show_chapters(chapters, chosen.id if chosen else None)
@@ -302,6 +332,7 @@ class MainWindow(QMainWindow):
             return False
         self.client.close_document(engine_doc(self.novel.id))
         self.novel = None
+        self.editor.set_novel_words([])
         self.tree.clear()
         self.panel.show_absorption(None)
         self.panel.summary.setText("No novel open")
@@ -407,14 +438,19 @@ class MainWindow(QMainWindow):
         """The open novel as the engine sees it, with the chapter in the editor as it is now."""
         if self.novel is None:
             return ""
-        chapters = [
+        upto = (self.chapter_id, self.editor.manuscript_cursor()) if upto_cursor and self.chapter_id else None
+        return join_chapters(self.chapters_now(), upto)
+
+    def chapters_now(self) -> list[Chapter]:
+        """The open novel's chapters, the one in the editor with its text as it is now (no suggestion)."""
+        if self.novel is None:
+            return []
+        return [
             Chapter(c.id, c.novel_id, c.position, c.title, self.editor.manuscript_text())
             if c.id == self.chapter_id
             else c
             for c in self.library.chapters(self.novel.id)
         ]
-        upto = (self.chapter_id, self.editor.manuscript_cursor()) if upto_cursor and self.chapter_id else None
-        return join_chapters(chapters, upto)
 
     def engine_cursor(self) -> int | None:
         """Where the cursor is in `manuscript()`, so the engine can prepare the window there."""
@@ -430,6 +466,8 @@ class MainWindow(QMainWindow):
             return
         if not self._bind(chapter):
             self.tree.select_chapter(self.chapter_id)  # it could not be saved: stay with it
+        else:
+            self._engine_update_soon()  # the engine warms the window at the cursor in this chapter
 
     def _in_novel(self, chapter: Chapter | None) -> bool:
         return chapter is not None and self.novel is not None and chapter.novel_id == self.novel.id
@@ -524,6 +562,28 @@ class MainWindow(QMainWindow):
         self.show_chapter(chapter.id)
         self._engine_update_soon()
 
+    def find_in_novel(self) -> None:
+        self.search_dock.show()
+        self.search_panel.open(self.editor.textCursor().selectedText())
+
+    def show_hit(self, hit, query) -> None:
+        """Open the chapter of a hit listed in Find in novel, with the match selected."""
+        self.show_chapter(hit.chapter_id)
+        if self.chapter_id == hit.chapter_id:
+            select_match(self.editor, query, hit.start)
+
+    def replace_in_novel(self, query, replacement: str) -> None:
+        """Replace all in novel: the chapter shown is saved and let go first, and shown again after."""
+        shown = self.chapter_id
+        if self.novel is None or not self._unbind():
+            return
+        counts = self._storage(lambda: replace_in_novel(self.library, self.novel.id, query, replacement))
+        self._other_words = None
+        self.tree.show_chapters(self.library.chapters(self.novel.id), shown)
+        self._bind(self.library.chapter(shown) if shown else None)
+        self.search_panel.show_replaced(counts or {})
+        self._engine_update_soon()
+
     def reorder_chapters(self, ids: list[int]) -> None:
         if self.novel is not None:
             self._storage(lambda: self.library.reorder_chapters(self.novel.id, ids))
@@ -600,10 +660,11 @@ class MainWindow(QMainWindow):
         if self._other_words is None or self._other_words[0] != key:
             chapters = self.library.chapters(self.novel.id)
             self._other_words = (key, sum(len(c.text.split()) for c in chapters if c.id != self.chapter_id))
-        others = self._other_words[1]
-        self.words_label.setText(
-            f"Chapter: {chapter_words:,} words   Novel: {others + chapter_words:,} words"
-        )
+        novel_words = self._other_words[1] + chapter_words
+        self.tree.set_word_count(self.chapter_id, chapter_words)
+        self.session_words.update(self.novel.id, novel_words)
+        added, goal = self.session_words.added, self.settings.word_goal
+        self.words_label.setText(counts_text(chapter_words, novel_words, added, goal))
 
     # -- AI ------------------------------------------------------------------------------------------------
     def _update_ai_actions(self) -> None:
@@ -621,9 +682,15 @@ class MainWindow(QMainWindow):
         self.another_action.setEnabled(suggesting and ready)
         self.stop_action.setEnabled(not idle)
 
+    def _tokens_per_word(self) -> float:
+        """The open book's tokens per word (words are the writer's unit; the engine counts tokens)."""
+        return tokens_per_word(
+            self.client.session.documents.get(engine_doc(self.novel.id)) if self.novel else None
+        )
+
     def _sampling(self) -> dict:
         return {
-            "max_tokens": self.settings.max_tokens,
+            "max_tokens": self.settings.suggestion_tokens(self._tokens_per_word()),
             "temperature": self.settings.temperature,
             "top_p": self.settings.top_p,
         }
@@ -660,7 +727,9 @@ class MainWindow(QMainWindow):
             return
         if request is None:
             default = f"Chapter {len(self.tree.chapter_ids()) + 1}"
-            request = NewChapterDialog.get_request(self, default, max(self.settings.max_tokens, 800))
+            request = NewChapterDialog.get_request(
+                self, default, max(self.settings.suggestion_tokens(self._tokens_per_word()), 800)
+            )
             if request is None:
                 return
         chapter = self.add_chapter(request[0], at_end=True)
@@ -690,7 +759,7 @@ class MainWindow(QMainWindow):
         self._save_settings()
 
     def edit_settings(self) -> None:
-        chosen = SettingsDialog.get_settings(self, self.settings)
+        chosen = SettingsDialog.get_settings(self, self.settings, self._tokens_per_word())
         if chosen is None:
             return
         engine_changed = (chosen.model, chosen.threads, chosen.window) != (

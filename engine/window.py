@@ -134,7 +134,13 @@ class Window:
             self.llm.n_tokens = kept
             self.fresh = False
         todo = tokens[kept:] if budget is None else tokens[kept : kept + budget]
-        self._eval(todo)
+        if kept + len(todo) == len(tokens):
+            # The last token on its own: the logits sampled from then come from a one-token decode whether
+            # the window was cached or not, so a seed gives the same text either way.
+            self._eval(todo[:-1])
+            self._eval(todo[-1:])
+        else:
+            self._eval(todo)
         return len(todo)
 
     def _eval(self, tokens: np.ndarray) -> None:

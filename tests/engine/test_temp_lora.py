@@ -124,8 +124,12 @@ def test_generation_with_the_adapter_differs_from_without(loaded_model, sample_t
 def test_same_seed_gives_the_same_text(loaded_model, sample_text, absorbed_adapter):
     gen = loaded_model.generator
     gen.set_adapter(absorbed_adapter)
+    # From the same cache state: llama.cpp's sums over a KV cache laid out differently (a window reused
+    # after an earlier request) can differ in the last bits, which may change a sampled token.
     first = gen.continue_text(sample_text, 30, Sampling(seed=7))
+    gen.cache.clear()
     second = gen.continue_text(sample_text, 30, Sampling(seed=7))
+    gen.cache.clear()
     other = gen.continue_text(sample_text, 30, Sampling(seed=8))
     gen.set_adapter(None)
     assert first == second
