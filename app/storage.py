@@ -141,7 +141,9 @@ class Library:
     def _atomic(self):
         """One transaction; a SQLite failure becomes a StorageError that says what to do."""
         try:
-            with self.db.conn:
+            # sqlite-utils opens its connection in autocommit mode, where `with conn:` begins nothing:
+            # atomic() issues BEGIN (a savepoint when nested), so a change of several statements is one.
+            with self.db.atomic():
                 yield
         except sqlite3.Error as e:
             raise _explain(e) from None

@@ -194,3 +194,18 @@ def test_write_errors_become_storage_errors(library, monkeypatch):
     monkeypatch.setattr(library.db, "execute", full)
     with pytest.raises(StorageError, match="disk is full"):
         library.rename_chapter(chapter.id, "x")
+
+
+def test_a_change_of_several_statements_is_one_transaction():
+    """A failure half-way through a change leaves the library as it was (no half-written change)."""
+    import pytest as _pytest
+
+    from app.storage import Library, StorageError
+
+    library = Library()
+    novel = library.create_novel("Emma", [("One", "first"), ("Two", "second")])
+    one, two = (c.id for c in library.chapters(novel.id))
+    with _pytest.raises(StorageError), library._atomic():
+        library.db.execute("UPDATE chapters SET text = 'changed' WHERE id = ?", (one,))
+        library.db.execute("INSERT INTO chapters (id) VALUES (?)", (two,))  # a duplicate id: fails
+    assert library.chapter(one).text == "first"
