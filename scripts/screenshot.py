@@ -40,8 +40,8 @@ def main() -> int:
     window.show_chapter(window.tree.chapter_ids()[-1])
     window.editor.moveCursor(window.editor.textCursor().MoveOperation.End)
     window.editor.ensureCursorVisible()
-    wait(lambda: "learned 2 of" in window.panel.summary.text(), 300)
-    window.settings.max_tokens = 60
+    wait(lambda: window.panel.version.text() == "Adapter version 2", 300)
+    window.settings.suggestion_words = 45
     window.settings.temperature = 0.7
     window.continue_text()
     wait(lambda: window.suggestions.generation is None, 120)

@@ -1,0 +1,101 @@
+"""A writer's tour of the real window, with screenshots in docs/ (run under a display).
+
+    xvfb-run -a -s "-screen 0 1400x900x24" python scripts/writer_tour.py [NOVEL.txt]
+
+Imports a hard-wrapped novel (default: Persuasion from ../shared/corpus/austen), types into its last
+chapter as a writer does (a misspelt word, a name, an italic word), waits for the engine to learn the
+opening, asks for a suggestion (Ctrl+Enter) and accepts it (Tab), searches the whole novel, and opens the
+settings. Each step saves a screenshot of the window: docs/tour-*.png. A temporary LONGFORM_HOME is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("LONGFORM_HOME", tempfile.mkdtemp(prefix="longform-tour-"))
+
+from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.main import app_icon, build_window  # noqa: E402
+
+
+def wait(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        loop = QEventLoop()
+        QTimer.singleShot(100, loop.quit)
+        loop.exec()
+    return condition()
+
+
+def shot(widget, name: str) -> None:
+    wait(lambda: False, 0.5)
+    path = ROOT / "docs" / f"tour-{name}.png"
+    widget.grab().save(str(path))
+    print(path, flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("novel", type=Path, nargs="?", default=ROOT.parent / "shared/corpus/austen/persuasion.txt")
+    args = parser.parse_args()
+    app = QApplication(sys.argv[:1])
+    app.setWindowIcon(app_icon())
+    window = build_window(app)
+    window.resize(1360, 860)
+    window.show()
+    window.activateWindow()
+    QTest.qWaitForWindowActive(window, 5000)  # window shortcuts (Ctrl+Enter) need an active window
+    print("window active:", window.isActiveWindow(), flush=True)
+    novel = window.import_manuscript(args.novel)
+    print("imported:", novel.title, len(window.tree.chapter_ids()), "chapters;", window.statusBar().currentMessage())
+    first = window.tree.chapter_ids()[1]
+    window.show_chapter(first)
+    editor = window.editor
+    editor.setFocus()
+    editor.moveCursor(editor.textCursor().MoveOperation.End)
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    QTest.keyClicks(editor, "Anne wondred whether Captain Wentworth would come; it was *quite* impossible to know.")
+    shot(window, "1-typing")
+
+    wait(lambda: window.client.state in ("idle", "absorbing"), 180)
+    wait(lambda: "Learned" in window.panel.summary.text(), 300)
+    pressed = time.perf_counter()
+    QTest.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    wait(lambda: editor.suggestion is not None and bool(editor.suggestion.text), 120)
+    print(f"first words after {time.perf_counter() - pressed:.2f} s (cold window)", flush=True)
+    wait(lambda: window.suggestions.generation is None, 120)
+    shot(window, "2-suggestion")
+    QTest.keyClick(editor, Qt.Key.Key_Tab)
+    pressed = time.perf_counter()
+    QTest.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    wait(lambda: editor.suggestion is not None and bool(editor.suggestion.text), 120)
+    print(f"first words after {time.perf_counter() - pressed:.2f} s (after Tab)", flush=True)
+    wait(lambda: window.suggestions.generation is None, 120)
+    print("suggestion ends:", repr(editor.suggestion.text[-40:] if editor.suggestion else None), flush=True)
+    QTest.keyClick(editor, Qt.Key.Key_Escape)
+
+    window.find_in_novel()
+    panel = window.search_panel
+    panel.find_text.setText("Wentworth")
+    panel.search()
+    shot(window, "3-find-in-novel")
+
+    QTimer.singleShot(1500, lambda: (shot(app.activeModalWidget(), "4-settings"), app.activeModalWidget().reject()))
+    window.edit_settings()
+    print("panel:", window.panel.summary.text(), flush=True)
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
