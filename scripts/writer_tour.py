@@ -45,7 +45,8 @@ def shot(widget, name: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("novel", type=Path, nargs="?", default=ROOT.parent / "shared/corpus/austen/persuasion.txt")
+    default = ROOT.parent / "shared" / "corpus" / "austen" / "persuasion.txt"
+    parser.add_argument("novel", type=Path, nargs="?", default=default)
     args = parser.parse_args()
     app = QApplication(sys.argv[:1])
     app.setWindowIcon(app_icon())
@@ -56,7 +57,8 @@ def main() -> int:
     QTest.qWaitForWindowActive(window, 5000)  # window shortcuts (Ctrl+Enter) need an active window
     print("window active:", window.isActiveWindow(), flush=True)
     novel = window.import_manuscript(args.novel)
-    print("imported:", novel.title, len(window.tree.chapter_ids()), "chapters;", window.statusBar().currentMessage())
+    print("imported:", novel.title, len(window.tree.chapter_ids()), "chapters;", flush=True)
+    print(window.statusBar().currentMessage(), flush=True)
     first = window.tree.chapter_ids()[1]
     window.show_chapter(first)
     editor = window.editor
@@ -64,7 +66,8 @@ def main() -> int:
     editor.moveCursor(editor.textCursor().MoveOperation.End)
     QTest.keyClick(editor, Qt.Key.Key_Return)
     QTest.keyClick(editor, Qt.Key.Key_Return)
-    QTest.keyClicks(editor, "Anne wondred whether Captain Wentworth would come; it was *quite* impossible to know.")
+    typed = "Anne wondred whether Captain Wentworth would come; it was *quite* impossible to know."
+    QTest.keyClicks(editor, typed)  # "wondred": a misspelling, as writers make them
     shot(window, "1-typing")
 
     wait(lambda: window.client.state in ("idle", "absorbing"), 180)
@@ -90,7 +93,12 @@ def main() -> int:
     panel.search()
     shot(window, "3-find-in-novel")
 
-    QTimer.singleShot(1500, lambda: (shot(app.activeModalWidget(), "4-settings"), app.activeModalWidget().reject()))
+    def settings_shot() -> None:
+        dialog = app.activeModalWidget()
+        shot(dialog, "4-settings")
+        dialog.reject()
+
+    QTimer.singleShot(1500, settings_shot)
     window.edit_settings()
     print("panel:", window.panel.summary.text(), flush=True)
     window.close()
