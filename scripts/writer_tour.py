@@ -5,7 +5,8 @@
 Imports a hard-wrapped novel (default: Persuasion from ../shared/corpus/austen), types into its last
 chapter as a writer does (a misspelt word, a name, an italic word), waits for the engine to learn the
 opening, asks for a suggestion (Ctrl+Enter) and accepts it (Tab), searches the whole novel, and opens the
-settings. Each step saves a screenshot of the window: docs/tour-*.png. A temporary LONGFORM_HOME is used.
+settings. Each step saves a screenshot of the window: docs/tour-*.png, and the suggestion's is also the
+README's docs/screenshot.png. A temporary LONGFORM_HOME is used.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def main() -> int:
     print(f"first words after {time.perf_counter() - pressed:.2f} s (cold window)", flush=True)
     wait(lambda: window.suggestions.generation is None, 120)
     shot(window, "2-suggestion")
+    window.grab().save(str(ROOT / "docs" / "screenshot.png"))  # the README's picture
     QTest.keyClick(editor, Qt.Key.Key_Tab)
     pressed = time.perf_counter()
     QTest.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
