@@ -148,6 +148,10 @@ class SettingsDialog(QDialog):
         self._add_spin(form, "suggestion_words", "Suggestion length").setSuffix(" words")
         self._add_spin(form, "temperature", "Creativity")
         form.addRow(self._hint(CREATIVITY))
+        goal = self._add_spin(form, "word_goal", "Session word goal")
+        goal.setSuffix(" words")
+        goal.setSpecialValueText("none")  # 0: no goal
+        goal.setSingleStep(100)
         self.theme = QComboBox()
         self.theme.addItems(list(THEMES))
         self.theme.setCurrentText(settings.theme)

@@ -55,3 +55,13 @@ def test_the_chosen_values_round_trip_into_settings(qtbot, longform_home):
     again = SettingsDialog(None, load_settings()[0])
     qtbot.addWidget(again)
     assert again.spins["suggestion_words"].text() == "60 words" and again.spins["temperature"].value() == 1.1
+
+
+def test_the_session_word_goal_is_set_in_the_dialog(qtbot):
+    dialog = SettingsDialog(None, Settings())
+    qtbot.addWidget(dialog)
+    goal = dialog.spins["word_goal"]
+    assert label_of(dialog, "word_goal") == "Session word goal" and goal.text() == "none"
+    goal.setValue(1500)
+    assert goal.text() == "1500 words"
+    assert dialog.value().word_goal == 1500
