@@ -250,27 +250,28 @@ class SettingsDialog(QDialog):
         return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
-class RevisionsDialog(QDialog):
-    """A chapter's earlier texts; the writer picks one to restore."""
+class PickWithPreview(QDialog):
+    """A list of earlier texts beside a preview of the one selected; the writer picks one to restore."""
 
-    def __init__(self, parent: QWidget | None, revisions: list[Revision]) -> None:
+    def __init__(
+        self, parent: QWidget | None, title: str, button: str, items: list[tuple[str, object]], preview
+    ):
         super().__init__(parent)
-        self.setWindowTitle("Chapter revisions")
+        self.setWindowTitle(title)
         self.resize(720, 480)
         self.list = QListWidget()
         self.preview = QPlainTextEdit()
         self.preview.setReadOnly(True)
-        for r in revisions:
-            when = datetime.datetime.fromtimestamp(r.created).strftime("%Y-%m-%d %H:%M:%S")
-            item = QListWidgetItem(f"{when} — {len(r.text.split())} words")
-            item.setData(256, r)
+        for label, value in items:
+            item = QListWidgetItem(label)
+            item.setData(256, value)
             self.list.addItem(item)
         self.list.currentItemChanged.connect(
-            lambda item, _: self.preview.setPlainText(item.data(256).text if item else "")
+            lambda item, _: self.preview.setPlainText(preview(item.data(256)) if item else "")
         )
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        restore = buttons.addButton("Restore this revision", QDialogButtonBox.ButtonRole.AcceptRole)
-        restore.setEnabled(bool(revisions))
+        restore = buttons.addButton(button, QDialogButtonBox.ButtonRole.AcceptRole)
+        restore.setEnabled(bool(items))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         row = QHBoxLayout()
@@ -279,8 +280,23 @@ class RevisionsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(buttons)
-        if revisions:
+        if items:
             self.list.setCurrentRow(0)
+
+
+class RevisionsDialog(PickWithPreview):
+    """A chapter's earlier texts; the writer picks one to restore."""
+
+    def __init__(self, parent: QWidget | None, revisions: list[Revision]) -> None:
+        items = [
+            (
+                f"{datetime.datetime.fromtimestamp(r.created).strftime('%Y-%m-%d %H:%M:%S')} — "
+                f"{len(r.text.split())} words",
+                r,
+            )
+            for r in revisions
+        ]
+        super().__init__(parent, "Chapter revisions", "Restore this revision", items, lambda r: r.text)
 
     @classmethod
     def choose(cls, parent, revisions: list[Revision]) -> int | None:

@@ -10,16 +10,11 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
-    QHBoxLayout,
-    QListWidget,
-    QListWidgetItem,
     QMessageBox,
-    QPlainTextEdit,
-    QVBoxLayout,
     QWidget,
 )
 
+from app.dialogs import PickWithPreview
 from app.storage import Chapter, Library
 
 PREVIEW_CHARS = 4000  # enough to recognise a chapter by its opening
@@ -84,34 +79,14 @@ def confirm_delete(parent: QWidget, kind: str, title: str, word_count: int) -> b
     return answer == QMessageBox.StandardButton.Yes
 
 
-class TrashDialog(QDialog):
+class TrashDialog(PickWithPreview):
     """The deleted chapters (or novels) with a preview; the writer picks one to restore."""
 
     def __init__(self, parent: QWidget | None, kind: str, entries: list[Entry]) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Restore deleted {kind}")
-        self.resize(720, 480)
-        self.list = QListWidget()
-        self.preview = QPlainTextEdit()
-        self.preview.setReadOnly(True)
-        for entry in entries:
-            item = QListWidgetItem(entry.label)
-            item.setData(256, entry)
-            self.list.addItem(item)
-        self.list.currentItemChanged.connect(
-            lambda item, _: self.preview.setPlainText(item.data(256).preview if item else "")
+        items = [(entry.label, entry) for entry in entries]
+        super().__init__(
+            parent, f"Restore deleted {kind}", f"Restore this {kind}", items, lambda e: e.preview
         )
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        buttons.addButton(f"Restore this {kind}", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        row = QHBoxLayout()
-        row.addWidget(self.list, 1)
-        row.addWidget(self.preview, 2)
-        layout = QVBoxLayout(self)
-        layout.addLayout(row)
-        layout.addWidget(buttons)
-        self.list.setCurrentRow(0)
 
     def chosen(self) -> int | None:
         item = self.list.currentItem()

@@ -302,7 +302,7 @@ class Continuation:
     """One continuation being written. Iterate it for its pieces as they come; `text` is the result.
 
     `text` equals the pieces joined, except when no sentence ended within the overshoot (or the model
-    stopped mid-sentence): then it is cut back to the last sentence end, and `cut` says so.
+    stopped mid-sentence): then it is cut back to the last sentence end.
     """
 
     def __init__(self, gen: Generator, text, max_tokens, sampling, should_stop, whole_sentences) -> None:
@@ -312,7 +312,6 @@ class Continuation:
         self.pieces: list[str] = []
         self.tokens = 0
         self.evaluated = 0  # prompt tokens evaluated for this request (the rest came from the cache)
-        self.cut = False
 
     @property
     def text(self) -> str:
@@ -350,4 +349,3 @@ class Continuation:
                 gen.cache.append(token)
         finally:
             sampler.close()
-        self.cut = self.text != so_far
