@@ -103,6 +103,26 @@ def main() -> int:
     QTimer.singleShot(1500, settings_shot)
     window.edit_settings()
     print("panel:", window.panel.summary.text(), flush=True)
+
+    # A sentence inserted in the middle of chapter 3: the panel as the engine re-learns.
+    window.show_chapter(window.tree.chapter_ids()[3])
+    cursor = editor.textCursor()
+    cursor.setPosition(len(editor.manuscript_text()) // 2)
+    editor.setTextCursor(cursor)
+    QTest.keyClicks(editor, " Anne said nothing more. ")
+    wait(lambda: False, 8)  # autosave, then the engine hears of the edit
+    print("panel after a mid-book edit:", window.panel.summary.text(), flush=True)
+    shot(window, "5-mid-book-edit")
+
+    # Close the novel, then type: no chapter may change.
+    window.save_now()
+    before = {c.id: c.text for c in window.library.chapters(novel.id)}
+    window.close_novel()
+    editor.setFocus()
+    QTest.keyClicks(editor, "ZZZ")
+    wait(lambda: False, 3)
+    after = {c.id: c.text for c in window.library.chapters(novel.id)}
+    print("after close and typing: read-only", editor.isReadOnly(), "; chapters unchanged", after == before)
     window.close()
     return 0
 
