@@ -1,4 +1,8 @@
-"""`longform`: start the desktop app — the library, the main window, and the engine as a child process."""
+"""`longform`: start the desktop app — the library, the main window, and the engine as a child process.
+
+Qt is imported only once the preflight (app/preflight.py) has found that a window can open here: a system
+library missing for Qt would otherwise end the import, or Qt itself, with a traceback or an abort.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +11,26 @@ import logging
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
-
-from app import __version__
+from app import __version__, desktop_entry, preflight
 from app.backup import backed_up_today, backups, is_healthy, make_backup, restore_backup
 from app.lock import LibraryInUse, LibraryLock
-from app.main_window import MainWindow
 from app.settings import load_settings
 from app.storage import Library, LibraryDamaged, StorageError, library_path
-from app.themes import apply_theme
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from app.main_window import MainWindow
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
 
 def app_icon() -> QIcon:
+    from PySide6.QtGui import QIcon
+
     icon = RESOURCES / "longform.svg"
     return QIcon(str(icon)) if icon.exists() else QIcon()
 
@@ -46,6 +54,11 @@ def open_library(notes: list[str]) -> Library:
 
 def build_window(app: QApplication, start_engine: bool = True) -> MainWindow | None:
     """The main window over the writer's library, reopened where they left off (None: cannot open it)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.main_window import MainWindow
+    from app.themes import apply_theme
+
     settings, notes = load_settings()
     apply_theme(app, settings.theme)
     try:
@@ -81,16 +94,46 @@ def build_window(app: QApplication, start_engine: bool = True) -> MainWindow | N
     return window
 
 
+def install_desktop_entry() -> int:
+    """`--install-desktop-entry`: the menu entry and icon for this `longform`; exit status."""
+    program = desktop_entry.longform_command()
+    if program is None:
+        print("longform: no `longform` program found to put in the entry", file=sys.stderr)
+        return 2
+    for path in desktop_entry.install(program):
+        print(f"installed {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `longform`."""
     parser = argparse.ArgumentParser(prog="longform", description="Longform, the offline novel editor.")
     parser.add_argument("--version", action="version", version=f"longform {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
+    parser.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add Longform to the desktop's menu (this user's applications folder) and exit",
+    )
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open the window, wait for the engine, close; exit 0 if both work on this machine",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
+    if args.install_desktop_entry:
+        return install_desktop_entry()
+    try:
+        preflight.check_all(load_settings()[0].model)
+    except preflight.CannotStart as problem:
+        print(f"longform: {problem}", file=sys.stderr)
+        return 2
+    from PySide6.QtWidgets import QApplication
+
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Longform")
     app.setApplicationVersion(__version__)
@@ -98,6 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     window = build_window(app)
     if window is None:
         return 1
+    if args.smoke_test:
+        from app import smoke
+
+        return smoke.run(app, window)
     window.show()
     return app.exec()
 
