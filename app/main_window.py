@@ -44,6 +44,7 @@ from app.editor import ChapterEditor
 from app.engine_client import EngineClient
 from app.exporting import FORMATS, ExportProblem, export_novel
 from app.find_bar import FindBar
+from app.first_start import EngineStarting, with_absorption_note
 from app.importing import ImportProblem, read_manuscript
 from app.search_panel import SearchPanel, select_match
 from app.settings import Settings, save_settings
@@ -105,7 +106,11 @@ class MainWindow(QMainWindow):
         self.tree = ChapterTree()
         self.chapters_dock = self._dock("Chapters", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.panel = AbsorptionPanel()
-        self.absorption_dock = self._dock("Absorption", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.absorption_dock = self._dock(
+            "Absorption",
+            with_absorption_note(self.panel, settings, self._save_settings),
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
         self.search_panel = SearchPanel(self.chapters_now)
         self.search_dock = self._dock(
             "Find in novel", self.search_panel, Qt.DockWidgetArea.BottomDockWidgetArea
@@ -117,8 +122,10 @@ class MainWindow(QMainWindow):
         self.session_words = SessionWords()
 
         self.engine_label = QLabel(STATE_WORDS["stopped"])
+        self.engine_starting = EngineStarting()  # the first start takes a while: show that it moves
         self.words_label = QLabel("")
         self.statusBar().addPermanentWidget(self.words_label)
+        self.statusBar().addPermanentWidget(self.engine_starting)
         self.statusBar().addPermanentWidget(self.engine_label)
 
         self.autosave_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
@@ -237,6 +244,7 @@ class MainWindow(QMainWindow):
         self.engine_timer.timeout.connect(self._send_update)
         self.client.event.connect(self._engine_event)
         self.client.state_changed.connect(self._engine_state)
+        self.client.state_changed.connect(self.engine_starting.show_state)
         self.client.notice.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.client.failed.connect(self._engine_failed)
 

@@ -52,6 +52,7 @@ class Settings:
     last_export_folder: str = ""  # "" until the first export: the home folder
     last_export_format: str = ".docx"
     word_goal: int = 0  # words to write in a session, shown in the status bar; 0: no goal
+    absorption_note_shown: bool = False  # the first-run note on the absorption panel (app/first_start.py)
 
     def engine_settings(self) -> dict:
         """The Temp-LoRA fields an `open_document` request carries."""
