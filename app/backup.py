@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from app.paths import ensure_private, written_atomically
+from engine.paths import private_dir, written_atomically
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ BACKUPS_KEPT = 10
 
 
 def backup_dir(library: Path) -> Path:
-    return ensure_private(library.parent / "backups")
+    return private_dir(library.parent / "backups")
 
 
 def backups(library: Path) -> list[Path]:

@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.book_progress import DEFAULT_TOKENS_PER_WORD
-from app.settings import RANGES, THEMES, Settings, available_models, problems
+from app.settings import RANGES, THEMES, Settings, problems
 from app.storage import Revision
+from engine.model_names import installed_models
 
 SHORTCUTS = [
     ("Continue from the cursor", "Ctrl+Enter"),
@@ -176,7 +177,7 @@ class SettingsDialog(QDialog):
         """The model, sampling and Temp-LoRA settings, in the engine's own words."""
         self.model = QComboBox()
         self.model.setEditable(True)
-        self.model.addItems(available_models())
+        self.model.addItems(installed_models())
         self.model.setCurrentText(self.original.model)
         browse = QPushButton("Choose a GGUF file…")
         browse.clicked.connect(self._browse)

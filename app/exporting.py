@@ -14,8 +14,8 @@ from pathlib import Path
 from app import markup
 from app.docx_files import write_docx
 from app.markup import xml_safe
-from app.paths import write_atomically
 from app.unwrap import strip_control
+from engine.paths import write_atomically
 
 # The first is the default: the format a publisher or an agent asks for.
 FORMATS = {".docx": "Word document", ".epub": "EPUB e-book", ".md": "Markdown", ".txt": "Plain text"}

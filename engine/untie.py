@@ -48,7 +48,7 @@ def _write_untied(reader, architecture: str, target: Path) -> None:
     log.info("writing an untied copy of the model to %s", target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with paths.written_atomically(target) as partial:
+        with paths.written_atomically(target, mode=None) as partial:  # a model copy: the umask's mode
             writer = gguf.GGUFWriter(partial, architecture, use_temp_file=False)
             for key, field in reader.fields.items():
                 if key.startswith("GGUF.") or key == gguf.Keys.General.ARCHITECTURE:

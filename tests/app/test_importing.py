@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.importing import ImportProblem, decode_manuscript, read_manuscript, split_chapters
+from app.importing import ImportProblem, read_manuscript, split_chapters
 from app.main_window import MainWindow
 from app.settings import Settings
 from app.storage import Library
@@ -61,13 +61,6 @@ def test_thousands_of_headings_become_thousands_of_chapters():
     text = "".join(f"Chapter {i}\n\nText of {i}.\n\n" for i in range(1, 3001))
     chapters = split_chapters(text)
     assert len(chapters) == 3000 and chapters[-1] == ("Chapter 3000", "Text of 3000.")
-
-
-def test_encodings_are_decoded():
-    assert decode_manuscript("café".encode("cp1252")) == "café"
-    assert decode_manuscript("\ufeffcafé".encode()) == "café"
-    assert decode_manuscript("café 😀".encode("utf-16")) == "café 😀"
-    assert decode_manuscript(b"a\r\nb\rc") == "a\nb\nc"
 
 
 def test_binary_and_unknown_files_are_refused_with_a_message(tmp_path):

@@ -130,10 +130,11 @@ def test_empty_text_is_one_clear_line(tmp_path):
     assert_one_clear_line(run_engine("eval", str(empty), home=tmp_path), "empty")
 
 
-def test_non_utf8_text_is_one_clear_line(tmp_path):
-    latin = tmp_path / "latin1.txt"
-    latin.write_bytes("Élodie à la fenêtre".encode("latin-1"))
-    assert_one_clear_line(run_engine("continue", str(latin), home=tmp_path), "not UTF-8")
+def test_a_binary_file_is_one_clear_line(tmp_path):
+    # A Windows-1252 text is read as the app imports it (tests/engine/test_text_files.py); a binary is not.
+    photo = tmp_path / "photo.txt"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff")
+    assert_one_clear_line(run_engine("continue", str(photo), home=tmp_path), "binary", "photo.txt")
 
 
 def test_a_model_that_is_not_gguf_is_one_clear_line(tmp_path, short_text):
