@@ -4,18 +4,24 @@
 when the document closes, the whole folder when the engine exits (normally, on SIGTERM/SIGINT, or when its
 stdin closes), and folders of engines that died without cleaning up (kill -9) are deleted when the next
 engine starts.
+
+A running engine holds an flock on its session folder; the operating system drops it when the process ends,
+however it ends. So a folder whose lock can be taken belongs to no live engine, whatever process now has
+its pid (a pid's command line proves nothing: any process may be named "engine").
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import hashlib
 import logging
 import os
 import re
 import shutil
 import signal
+import time
 from pathlib import Path
 
 from engine import paths
@@ -23,6 +29,7 @@ from engine import paths
 log = logging.getLogger(__name__)
 
 _SESSION = re.compile(r"^session-(\d+)$")
+_held: dict[Path, int] = {}  # this process's session folders -> the descriptor holding each one's lock
 
 
 def sessions_dir() -> Path:
@@ -30,36 +37,57 @@ def sessions_dir() -> Path:
     return paths.cache_dir() / "sessions"
 
 
-def _engine_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
+def _lock(folder: Path) -> int | None:
+    """An open descriptor of `folder` holding its exclusive lock, or None while another process holds it."""
+    fd = os.open(folder, os.O_RDONLY)
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's live process: not ours to judge
-    # A recycled pid belongs to some other program; only a Longform engine keeps its folder.
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return True
-    return b"engine" in cmdline or b"longform" in cmdline
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def remove_stale_sessions() -> list[Path]:
-    """Delete the session folders of engines that no longer run; returns what was removed."""
+    """Delete the session folders that no live engine holds; returns what was removed."""
     removed = []
     root = sessions_dir()
     if not root.is_dir():
         return removed
     for folder in root.iterdir():
-        match = _SESSION.match(folder.name)
-        if match and not _engine_alive(int(match.group(1))):
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
-            log.info("removed adapters of a dead engine: %s", folder)
+        if not _SESSION.match(folder.name) or folder in _held:
+            continue
+        try:
+            fd = _lock(folder)
+        except FileNotFoundError:
+            continue  # removed meanwhile by another engine starting
+        if fd is None:
+            continue  # a live engine's
+        try:
+            shutil.rmtree(folder, ignore_errors=True)  # under the lock: no engine can take it meanwhile
+        finally:
+            os.close(fd)
+        removed.append(folder)
+        log.info("removed adapters of a dead engine: %s", folder)
     return removed
+
+
+def _hold(folder: Path) -> int:
+    """Create `folder` and take its lock for as long as this process runs (or the store closes)."""
+    while True:
+        try:
+            fd = _lock(paths.private_dir(folder))
+        except FileNotFoundError:
+            continue  # another engine's cleaning removed it before it was locked: make it again
+        if fd is None:
+            time.sleep(0.01)  # another engine, cleaning up a dead one of this pid, holds it for a moment
+            continue
+        try:
+            if os.path.samestat(os.fstat(fd), os.stat(folder)):
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # the lock is on a folder that cleaning has just removed: make it again
 
 
 class AdapterStore:
@@ -68,7 +96,8 @@ class AdapterStore:
     def __init__(self) -> None:
         remove_stale_sessions()
         self.folder = paths.private_dir(sessions_dir()) / f"session-{os.getpid()}"
-        paths.private_dir(self.folder)
+        if self.folder not in _held:  # another store of this process holds it already
+            _held[self.folder] = _hold(self.folder)
         self._closed = False
         atexit.register(self.close)
         _install_signal_cleanup(self)
@@ -88,6 +117,9 @@ class AdapterStore:
         if not self._closed:
             self._closed = True
             shutil.rmtree(self.folder, ignore_errors=True)
+            fd = _held.pop(self.folder, None)
+            if fd is not None:
+                os.close(fd)  # which releases the lock
 
 
 _stores: list[AdapterStore] = []

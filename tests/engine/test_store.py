@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 from engine import paths
 from engine.store import AdapterStore, remove_stale_sessions, sessions_dir
@@ -52,13 +53,6 @@ def test_stale_folder_of_a_dead_process_is_removed_at_start():
     store.close()
 
 
-def test_folder_of_a_live_engine_is_kept():
-    live = sessions_dir() / f"session-{os.getpid()}"
-    live.mkdir(parents=True)
-    assert remove_stale_sessions() == []
-    assert live.exists()
-
-
 def _engine_like_child(code: str) -> subprocess.Popen:
     """A Python child process named like an engine, holding an AdapterStore with one adapter."""
     script = textwrap.dedent(
@@ -76,6 +70,42 @@ def _engine_like_child(code: str) -> subprocess.Popen:
         text=True,
         env=os.environ.copy(),
     )
+
+
+def test_folder_of_a_live_engine_is_kept_and_removed_once_it_is_dead():
+    child = _engine_like_child("time.sleep(60)")
+    folder = Path(child.stdout.readline().strip())
+    try:
+        assert remove_stale_sessions() == []  # another engine starting, while this one runs
+        assert list(folder.glob("doc-*.gguf"))  # its adapter is still there
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+    assert remove_stale_sessions() == [folder]
+    assert not folder.exists()
+
+
+def test_a_process_named_like_an_engine_does_not_keep_a_folder_it_does_not_hold():
+    """A recycled pid may belong to any process, whatever its name; only the lock proves an engine."""
+    impostor = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "longform-engine"])
+    try:
+        stale = sessions_dir() / f"session-{impostor.pid}"
+        stale.mkdir(parents=True)
+        (stale / "doc.gguf").write_bytes(b"old adapter")
+        assert remove_stale_sessions() == [stale]
+        assert not stale.exists()
+    finally:
+        impostor.kill()
+        impostor.wait(timeout=30)
+
+
+def test_two_stores_in_one_process_share_its_folder():
+    first, second = AdapterStore(), AdapterStore()
+    assert first.folder == second.folder
+    assert remove_stale_sessions() == []
+    second.close()
+    first.close()
+    assert not first.folder.exists()
 
 
 def test_adapter_files_are_gone_after_a_normal_exit():
