@@ -6,6 +6,7 @@ every token, so a busy core slows decoding far more than its share).
 
 from __future__ import annotations
 
+import importlib.resources
 import logging
 import platform
 import resource
@@ -18,6 +19,7 @@ from pathlib import Path
 import torch
 
 from engine.config import TempLoraConfig
+from engine.flops import train_flops
 from engine.generate import Sampling
 from engine.runtime import LoadedModel
 from engine.training import cpu_has_fast_bf16
@@ -152,7 +154,7 @@ def run_bench(
     context = tokens[: config.context_tokens]
     trainer.train_chunk(ADAPTER, context, chunk)  # warm-up
     step = _median_seconds(lambda: trainer.train_chunk(ADAPTER, context, chunk), 3)
-    flops = 4 * trainer.n_params * step_tokens
+    flops = train_flops(trainer.n_params, step_tokens)
     peak = result["bf16_peak_gflops"] if trainer.bf16 else result["fp32_peak_gflops"]
     result.update(
         train_bf16=trainer.bf16,
@@ -167,12 +169,14 @@ def run_bench(
         lambda: trainer.train_chunk(ADAPTER, bare[:0], bare), 3
     )
     result["train_flops_fraction_1024_tokens"] = (
-        4 * trainer.n_params * len(bare) / result["train_step_seconds_1024_tokens"] / 1e9 / peak
+        train_flops(trainer.n_params, len(bare)) / result["train_step_seconds_1024_tokens"] / 1e9 / peak
     )
     dtype = torch.bfloat16 if trainer.bf16 else torch.float32
     products = products_seconds(trainer.causal_lm, STEP_TOKENS, dtype)
     result["products_seconds_1024_tokens"] = products
-    result["products_flops_fraction_1024_tokens"] = 4 * trainer.n_params * STEP_TOKENS / products / 1e9 / peak
+    result["products_flops_fraction_1024_tokens"] = (
+        train_flops(trainer.n_params, STEP_TOKENS) / products / 1e9 / peak
+    )
     trainer.remove_adapter(ADAPTER)
     if trainer.bf16:
         result["train_step_seconds_1024_tokens_fp32"] = _fp32_step_seconds(model, context, chunk)
@@ -302,11 +306,7 @@ def first_token_while_absorbing(text: str, model_spec: str = "default", threads:
 
 
 def bench_text() -> str:
-    """Real prose for the benchmark: the test sample repeated (the content hardly matters for speed)."""
-    sample = Path(__file__).resolve().parent.parent / "tests" / "data" / "persuasion_opening.txt"
-    if sample.exists():
-        return sample.read_text(encoding="utf-8") * 4
-    return (
-        "It was a truth universally acknowledged, that a single man in possession of a good fortune "
-        "must be in want of a wife. "
-    ) * 400
+    """Real prose for the benchmark: the opening of Persuasion, shipped with the engine as package data,
+    repeated (the content hardly matters for speed)."""
+    sample = importlib.resources.files("engine") / "data" / "persuasion_opening.txt"
+    return sample.read_text(encoding="utf-8") * 4

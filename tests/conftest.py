@@ -10,7 +10,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt widgets without a display (CI)
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "austen"
-SAMPLE_TEXT = Path(__file__).resolve().parent / "data" / "persuasion_opening.txt"
+# The opening of Persuasion ships with the engine as the bench's sample text (engine/data/).
+SAMPLE_TEXT = Path(__file__).resolve().parents[1] / "engine" / "data" / "persuasion_opening.txt"
 
 
 @pytest.fixture(autouse=True)
