@@ -5,8 +5,10 @@ the book's own ratios: the engine's `open_document` answer says how many tokens 
 knows that text's characters and words. With them a chunk count becomes a place in the manuscript, and the
 place a chapter (by the chapters' character offsets in `join_chapters`' text).
 
-The approximation, and what it leaves out: chunks are learned in order from the start, so the learned part
-is the first `chunks_absorbed` complete chunks, whose tokens follow from the chunk layout. Tokens become
+The engine says where the learnable text ends and which token ranges before it are not learned yet (an edit
+in chapter 3 leaves a gap there while the chapters after it stay learned); from an engine that does not say,
+the learned part is the first `chunks_absorbed` complete chunks, whose tokens follow from the chunk layout.
+Tokens become
 characters at the book's average characters per token, which assumes the density is even through the book:
 a chapter boundary within a few dozen tokens of the learned point may be counted on the wrong side of it.
 The ratio comes from the text the document was opened with, not from each later update.
@@ -94,6 +96,7 @@ class Learned:
     chapters: int  # chapters in the book
     chapters_learned: int  # chapters 1 to this one are learned to their last word
     learning: int | None  # the chapter being learned now (1-based); None when nothing waits for the engine
+    learned_anywhere: int  # chapters learned to their last word, wherever they are (an edit leaves gaps)
     percent: int  # of the book's text
     waiting_words: int  # words at the end that wait for their chunk to be complete before they are learned
     words_to_next: int  # words still to write before they are
@@ -104,18 +107,39 @@ def learned(progress: Absorption, chapters: list[Chapter]) -> Learned:
     per_token, per_word, config = chars_per_token(progress), tokens_per_word(progress), chunk_config(progress)
     ends = chapter_ends(chapters)
     total_tokens = ends[-1] / per_token if ends else progress.tokens
-    done = learned_tokens(min(progress.chunks_absorbed, progress.chunks_total), config)
-    complete = learned_tokens(progress.chunks_total, config)
-    done_chars = done * per_token
-    chapters_learned = sum(1 for end in ends if end <= done_chars)
-    up_to_date = progress.chunks_absorbed >= progress.chunks_total
-    learning = None if up_to_date else min(chapters_learned + 1, len(ends)) or None
+    complete, gaps = learnable_and_gaps(progress, config)
+    done = complete - sum(b - a for a, b in gaps)
+    starts = [0, *ends[:-1]]
+    is_learned = [
+        end <= complete * per_token
+        and not any(a * per_token < end and b * per_token > start for a, b in gaps)
+        for start, end in zip(starts, ends, strict=True)
+    ]
+    chapters_learned = next((i for i, known in enumerate(is_learned) if not known), len(ends))
+    learning = None
+    if gaps:  # the engine learns in text order: the first gap is where it is
+        learning = 1 + sum(1 for end in ends[:-1] if end <= gaps[0][0] * per_token) if ends else None
     waiting = max(0.0, total_tokens - complete)
     to_next = max(0.0, next_chunk_tokens(progress.chunks_total, config) - waiting)
     percent = min(100, int(100 * done / total_tokens)) if total_tokens > 0 else 0
     return Learned(
-        len(ends), chapters_learned, learning, percent, round(waiting / per_word), round(to_next / per_word)
+        len(ends),
+        chapters_learned,
+        learning,
+        sum(is_learned),
+        percent,
+        round(waiting / per_word),
+        round(to_next / per_word),
     )
+
+
+def learnable_and_gaps(progress: Absorption, config: TempLoraConfig) -> tuple[int, list[tuple[int, int]]]:
+    """Where the learnable text ends, in tokens, and the ranges before it not learned yet."""
+    if progress.learnable_tokens is not None and progress.unlearned is not None:
+        return progress.learnable_tokens, progress.unlearned
+    complete = learned_tokens(progress.chunks_total, config)
+    done = learned_tokens(min(progress.chunks_absorbed, progress.chunks_total), config)
+    return complete, [(done, complete)] if done < complete else []
 
 
 def about(words: int) -> str:
@@ -134,6 +158,11 @@ def describe_learning(progress: Absorption, chapters: list[Chapter]) -> str:
         )
     if not of:
         said = f"Learned {state.percent}% of the book."
+    elif state.learning and state.learned_anywhere > n:  # an edit left a gap before learned chapters
+        return (
+            f"Learned {state.learned_anywhere} of {of} chapters ({state.percent}% of the book). "
+            f"Re-learning chapter {state.learning} after the edit…"
+        )
     elif n == 0:
         doing = "Learning chapter 1" if state.learning else "Learned part of chapter 1"
         said = f"{doing} of {of}{'…' if state.learning else ''} ({state.percent}% of the book)."

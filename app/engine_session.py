@@ -30,6 +30,11 @@ class Absorption:
     work_absorbed: int = 0
     work_total: int = 0
     adapter_version: int = 0
+    # Where the learnable text ends (the last chunk may still be waiting for words) and the token ranges
+    # before it not learned yet: an edit in chapter 3 leaves a gap there. An engine that sends neither:
+    # the first `chunks_absorbed` chunks are the learned ones.
+    learnable_tokens: int | None = None
+    unlearned: list[tuple[int, int]] | None = None
     # What the document was opened with, for the writer's units (app/book_progress.py): the engine's token
     # count of the text sent, that text's characters and words, and the Temp-LoRA settings sent with it.
     tokens: int = 0
@@ -69,6 +74,14 @@ class Absorption:
         self.work_absorbed = int(event.get("work_absorbed") or self.chunks_absorbed)
         self.work_total = int(event.get("work_total") or self.chunks_total)
         self.adapter_version = int(event.get("adapter_version") or 0)
+        self.learnable_tokens, self.unlearned = None, None
+        ranges = event.get("unlearned")
+        if isinstance(event.get("learnable_tokens"), int) and isinstance(ranges, list):
+            try:
+                self.unlearned = [(int(a), int(b)) for a, b in ranges]
+                self.learnable_tokens = int(event["learnable_tokens"])
+            except (TypeError, ValueError):
+                self.unlearned = None
         if isinstance(event.get("loss"), (int, float)):
             self.losses.append(float(event["loss"]))
         self.stamps.append((now, self.work_absorbed, self.work_total, generated_at))

@@ -70,8 +70,12 @@ def learn_chunk(
     chunks: list[tuple[int, int]],
     index: int,
     between_steps: Callable[[], None] | None = None,
+    lr_position: int | None = None,
 ) -> float:
     """Train on chunk `index` (E steps, then the replay steps); returns its test loss.
+
+    The learning rate is the one of the chunk's place in the text (`config.lr_at`), or of `lr_position`:
+    a schedule that learns out of text order passes how many tokens the adapter has learned so far.
 
     Replay revisits earlier chunks of the same text, drawn at random but reproducibly, so the adapter keeps
     what it learned early in the book; it never sees text after the chunk, so test-then-train still holds.
@@ -79,7 +83,7 @@ def learn_chunk(
     config = trainer.adapters[adapter].config
     start, end = chunks[index]
     context = training_context(tokens, start, config)
-    trainer.set_learning_rate(adapter, config.lr_at(start))
+    trainer.set_learning_rate(adapter, config.lr_at(start if lr_position is None else lr_position))
     loss = trainer.train_chunk(adapter, context, tokens[start:end], between_steps)
     draw = random.Random(config.seed * 1_000_003 + index)
     for _ in range(config.replay_chunks if index else 0):

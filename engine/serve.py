@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import torch
 
 from engine import __version__
-from engine.absorb import full_size, learn_chunk, split_chunks, training_tokens
+from engine.absorb import learn_chunk
+from engine.chunk_map import Chunk, ChunkMap
 from engine.config import TempLoraConfig
 from engine.errors import UserError
 from engine.generate import Sampling
@@ -49,20 +50,16 @@ DEFAULT_MAX_TOKENS = 200
 
 @dataclass
 class Document:
-    """An open document: its tokens and how far its adapter has learned them."""
+    """An open document: its tokens and which of its chunks the adapter has learned."""
 
     doc: str
     text: str
     tokens: torch.Tensor
     config: TempLoraConfig
-    chunks_absorbed: int = 0
+    chunks: ChunkMap
     adapter_version: int = 0
     loss: float | None = None
     closed: bool = False
-
-    def complete_chunks(self) -> list[tuple[int, int]]:
-        """Chunks of their full size; the unfinished tail waits until the writer has written it."""
-        return [c for c in split_chunks(len(self.tokens), self.config) if full_size(c, self.config)]
 
 
 class Abandoned(Exception):
@@ -186,17 +183,7 @@ class EngineServer:
             self.done(request.id, documents=[self._doc_status(d) for d in docs])
 
     def _doc_status(self, d: Document) -> dict:
-        chunks = d.complete_chunks()
-        work = [training_tokens(c, d.config) for c in chunks]
-        return {
-            "doc": d.doc,
-            "chunks_absorbed": d.chunks_absorbed,
-            "chunks_total": len(chunks),
-            "work_absorbed": sum(work[: d.chunks_absorbed]),
-            "work_total": sum(work),
-            "adapter_version": d.adapter_version,
-            "loss": d.loss,
-        }
+        return {"doc": d.doc, **d.chunks.status(), "adapter_version": d.adapter_version, "loss": d.loss}
 
     def on_open_document(self, request: Request) -> None:
         name = request.get("doc")
@@ -208,15 +195,17 @@ class EngineServer:
         except (TypeError, ValueError) as e:
             raise ProtocolError("bad_request", f"bad settings: {e}", request.id) from None
         with self.lock:  # known at once, so requests for it are accepted; its tokens come next
-            self.docs[name] = Document(name, request.get("text"), torch.zeros(0, dtype=torch.long), config)
+            self.docs[name] = Document(
+                name, request.get("text"), torch.zeros(0, dtype=torch.long), config, ChunkMap(config)
+            )
         self._queue_document_job(request, self._tokenize_document)
 
     def _tokenize_document(self, request: Request) -> None:
         doc = self._document(request)
         tokens = self.model.tokens(doc.text)
         with self.lock:
-            doc.tokens = tokens
-            chunks_total = len(doc.complete_chunks())
+            doc.tokens, doc.chunks = tokens, ChunkMap(doc.config, len(tokens))
+            chunks_total = len(doc.chunks.complete())
         self.done(request.id, doc=doc.doc, tokens=len(tokens), chunks_total=chunks_total)
         self.wake_absorber.set()
         self._warm_soon(doc, request)
@@ -236,17 +225,11 @@ class EngineServer:
         text = request.get("text")
         tokens = self.model.tokens(text)
         with self.lock:
-            old = doc.tokens
-            same = 0
-            limit = min(len(old), len(tokens))
-            if limit:
-                diff = (old[:limit] != tokens[:limit]).nonzero()
-                same = int(diff[0]) if len(diff) else limit
-            # Chunks from the first changed token on are new or changed; the adapter keeps what it learned.
-            unchanged = sum(1 for _, end in doc.complete_chunks() if end <= same)
-            doc.chunks_absorbed = min(doc.chunks_absorbed, unchanged)
+            # Only the chunks the edit touched wait to be learned again (engine/chunk_map.py).
+            doc.chunks.edit(doc.tokens, tokens)
             doc.text, doc.tokens = text, tokens
-            new_chunks = len(doc.complete_chunks()) - doc.chunks_absorbed
+            status = doc.chunks.status()
+            new_chunks = status["chunks_total"] - status["chunks_absorbed"]
         self.done(request.id, new_chunks=new_chunks)
         self.wake_absorber.set()
         self._warm_soon(doc, request)
@@ -276,7 +259,8 @@ class EngineServer:
         with self.train_lock, self.lock:
             if self._trainer_ready() and doc.doc in self.model.trainer.adapters:
                 self.model.trainer.remove_adapter(doc.doc)
-            doc.chunks_absorbed, doc.loss = 0, None
+            doc.chunks.forget()
+            doc.loss = None
         self.done(request.id)
         self.wake_absorber.set()
 
@@ -324,7 +308,7 @@ class EngineServer:
             self._hooks_installed = False
             for d in self.docs.values():  # every document re-absorbs with the new model
                 d.tokens = new.tokens(d.text)
-                d.chunks_absorbed, d.adapter_version, d.loss = 0, 0, None
+                d.chunks, d.adapter_version, d.loss = ChunkMap(d.config, len(d.tokens)), 0, None
                 self.store.delete(d.doc)
             old.close()
         self.done(request.id, model=str(new.info.path))
@@ -462,11 +446,12 @@ class EngineServer:
             layer.register_full_backward_pre_hook(wait)
         self._hooks_installed = True
 
-    def _next_job(self) -> tuple[Document, int] | None:
+    def _next_job(self) -> tuple[Document, Chunk] | None:
         with self.lock:
             for d in self.docs.values():
-                if d.chunks_absorbed < len(d.complete_chunks()):
-                    return d, d.chunks_absorbed
+                chunk = d.chunks.next_to_learn()
+                if chunk is not None:
+                    return d, chunk
         return None
 
     def _absorber_loop(self) -> None:
@@ -482,7 +467,7 @@ class EngineServer:
                 log.exception("absorption failed")
                 time.sleep(1)
 
-    def _absorb_chunk(self, doc: Document, index: int) -> None:
+    def _absorb_chunk(self, doc: Document, chunk: Chunk) -> None:
         with self.train_lock:
             if doc.closed or self.stopping.is_set():
                 return
@@ -490,9 +475,11 @@ class EngineServer:
             self._install_pause_hooks()
             if doc.doc not in trainer.adapters:
                 trainer.add_adapter(doc.doc, doc.config)
-            tokens, chunks = doc.tokens, doc.complete_chunks()
-            if index >= len(chunks):
-                return
+            with self.lock:
+                if not doc.chunks.still_there(chunk):
+                    return  # an edit replaced it meanwhile
+                tokens, chunks = doc.tokens, doc.chunks.spans()
+                index = chunks.index(chunk.span)
             self.training = doc
             try:
                 loss = learn_chunk(trainer, doc.doc, tokens, chunks, index)
@@ -507,11 +494,9 @@ class EngineServer:
                 if doc.closed:
                     path.unlink(missing_ok=True)
                     return
-                # Learned, unless an edit meanwhile changed this chunk or the text before it (the writer
-                # typing further on, the usual case, leaves it learned).
-                end = chunks[index][1]
-                if len(doc.tokens) >= end and torch.equal(doc.tokens[:end], tokens[:end]):
-                    doc.chunks_absorbed = index + 1
+                # Learned, unless an edit meanwhile changed this chunk (then it was replaced by new ones).
+                if doc.chunks.still_there(chunk):
+                    chunk.learned = True
                 doc.adapter_version += 1
                 doc.loss = loss
                 status = self._doc_status(doc)

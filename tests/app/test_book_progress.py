@@ -90,6 +90,23 @@ def test_a_chapter_is_learned_once_the_chunks_up_to_its_last_word_are():
     )
 
 
+def test_an_edit_in_chapter_three_of_a_learned_book_says_only_chapter_three_is_learned_again():
+    chapters = book(12)
+    # As the engine reports it after a sentence typed in chapter 3 (characters 8,020-12,030, tokens
+    # 2,005-3,007): one chunk of ~256 tokens there waits; everything before and after stays learned (but
+    # the last words of chapter 12, which wait for their chunk).
+    progress = opened(chapters, chunks_absorbed=62, learnable_tokens=12_032, unlearned=[(2_304, 2_566)])
+    assert describe_learning(progress, chapters) == (
+        "Learned 10 of 12 chapters (97% of the book). Re-learning chapter 3 after the edit…"
+    )
+    state = learned(progress, chapters)
+    assert (state.chapters_learned, state.learning, state.learned_anywhere) == (
+        2,
+        3,
+        10,
+    )  # chapter 12: its last words wait
+
+
 def test_an_up_to_date_book_says_which_words_wait_for_more_to_be_written():
     chapters = book(12)
     progress = opened(chapters)

@@ -197,3 +197,22 @@ def test_the_window_at_the_cursor_is_warm_and_survives_new_adapters(engine, samp
     typed = text + done["text"] + " Anne said nothing."
     again = engine.request(id="c2", type="continue", doc="novel", text=typed, max_tokens=16, seed=2)
     assert 3 <= again["prompt_tokens_evaluated"] <= 10
+
+
+@pytest.mark.slow
+def test_a_sentence_inserted_in_a_learned_text_relearns_only_its_chunk(engine, sample_text):
+    text = sample_text[:6000]
+    opened = engine.request(id="o", type="open_document", doc="novel", text=text)
+    total = opened["chunks_total"]
+    engine.wait_for(lambda e: e["type"] == "absorption" and e["chunks_absorbed"] == total)
+    middle = text.index(". ", len(text) // 2) + 2
+    edited = text[:middle] + "Anne walked to the window and said nothing. " + text[middle:]
+    done = engine.request(id="u", type="update_document", doc="novel", text=edited)
+    assert done["new_chunks"] in (1, 2)  # the chunk the sentence went into (two if it fell on a boundary)
+    status = engine.request(id="s", type="status", doc="novel")["documents"][0]
+    (gap,) = status["unlearned"]
+    assert gap[1] - gap[0] <= 2 * 128 + 20  # a chunk or two of the opening's size, not the rest of the text
+    assert status["chunks_absorbed"] == status["chunks_total"] - done["new_chunks"]
+    event = engine.wait_for(lambda e: e["type"] == "absorption" and e["unlearned"] == [])
+    assert event["chunks_absorbed"] == event["chunks_total"]
+    assert event["adapter_version"] == total + done["new_chunks"]  # nothing after the edit was learned again
