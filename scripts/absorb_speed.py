@@ -8,21 +8,23 @@ The defaults are always measured first. Each configuration absorbs tokens 1,024â
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 import time
 
-from engine.absorb import absorb
-from engine.cli import read_manuscript
 from engine.config import TempLoraConfig
-from engine.runtime import LoadedModel
+from engine.text_files import read_text
 
 BOOK = "../shared/corpus/austen/emma.txt"
 
 
 def main(configs: list[dict]) -> None:
+    # Imported here, not at the top: --help answers without loading torch and llama.cpp.
+    from engine.absorb import absorb
+    from engine.runtime import LoadedModel
+
     model = LoadedModel("default", TempLoraConfig())
-    tokens = model.tokens(read_manuscript(BOOK))[:8192]
+    tokens = model.tokens(read_text(BOOK))[:8192]
     trainer = model.trainer
     try:
         for i, changes in enumerate([{}, *configs]):
@@ -39,4 +41,12 @@ def main(configs: list[dict]) -> None:
 
 
 if __name__ == "__main__":
-    main(json.loads(sys.argv[1]) if len(sys.argv) > 1 else [])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "configs",
+        nargs="?",
+        type=json.loads,
+        default=[],
+        help="a JSON list of TempLoraConfig changes, each measured after the defaults",
+    )
+    main(parser.parse_args().configs)

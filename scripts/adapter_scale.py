@@ -8,32 +8,34 @@ Prints each chunk's Temp-LoRA/base ratio per factor, then the overall ratio per 
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
-import sys
 
-from peft.tuners.lora import LoraLayer
-
-from engine.absorb import learn_chunk, split_chunks
-from engine.cli import read_manuscript
 from engine.config import TempLoraConfig
-from engine.runtime import LoadedModel
+from engine.text_files import read_text
 
 FACTORS = (0.75, 1.0, 1.25, 1.5, 2.0)
 ADAPTER = "scale"
 
 
 def main(book: str, n_tokens: int, changes: dict) -> None:
+    # Imported here, not at the top: --help answers without loading torch and llama.cpp.
+    from peft.tuners.lora import LoraLayer
+
+    from engine.absorb import learn_chunk, split_chunks
+    from engine.runtime import LoadedModel
+
     config = TempLoraConfig().replace(**changes)
     model = LoadedModel("default", config)
     trainer = model.trainer
-    tokens = model.tokens(read_manuscript(f"../shared/corpus/austen/{book}.txt"))[:n_tokens]
+    tokens = model.tokens(read_text(f"../shared/corpus/austen/{book}.txt"))[:n_tokens]
     peft_name = trainer.add_adapter(ADAPTER, config).peft_name
     layers = [m for m in trainer.peft.modules() if isinstance(m, LoraLayer) and peft_name in m.scaling]
     trained_scale = {id(m): m.scaling[peft_name] for m in layers}
     base_total, count = 0.0, 0
     totals = dict.fromkeys(FACTORS, 0.0)
-    chunks = split_chunks(len(tokens), config.chunk_tokens)
+    chunks = split_chunks(len(tokens), config)
     for index, (start, end) in enumerate(chunks):
         base_nll, n = trainer.window_nll(tokens, start, end, config.window, adapter=None)
         base_total, count = base_total + base_nll, count + n
@@ -56,4 +58,11 @@ def main(book: str, n_tokens: int, changes: dict) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]) if len(sys.argv) > 3 else {})
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("book", help="an Austen novel's name in ../shared/corpus/austen (e.g. emma)")
+    parser.add_argument("tokens", type=int, help="the book's first N tokens")
+    parser.add_argument(
+        "changes", nargs="?", type=json.loads, default={}, help="TempLoraConfig changes (JSON)"
+    )
+    args = parser.parse_args()
+    main(args.book, args.tokens, args.changes)

@@ -18,13 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch
-
 from engine.config import TempLoraConfig
-from engine.training import TempLoraTrainer
+from engine.flops import train_flops
 
 
 def matmul_peak_tflops(n: int = 8192, repeats: int = 10) -> float:
+    import torch
+
     a = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
     b = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
     for _ in range(3):
@@ -39,6 +39,7 @@ def matmul_peak_tflops(n: int = 8192, repeats: int = 10) -> float:
 
 def random_llama(layers: int):
     """A TinyLlama-shaped model (hidden 2048, MLP 5632, 32 / 4 KV heads): 1.1B parameters at 22 layers."""
+    import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
     config = LlamaConfig(
@@ -66,6 +67,11 @@ def main() -> int:
     parser.add_argument("--compile", action="store_true", help="torch.compile each decoder layer")
     parser.add_argument("--compile-mode", default=None, help="torch.compile mode")
     args = parser.parse_args()
+    # Imported here, not at the top: --help answers without loading torch.
+    import torch
+
+    from engine.training import TempLoraTrainer
+
     if not torch.cuda.is_available():
         print("no CUDA GPU", file=sys.stderr)
         return 2
@@ -87,7 +93,7 @@ def main() -> int:
     torch.cuda.synchronize()
     step = (time.perf_counter() - start) / args.steps
     step_tokens = len(tokens)
-    flops = 4 * trainer.n_params * step_tokens
+    flops = train_flops(trainer.n_params, step_tokens)
     result = {
         "gpu": torch.cuda.get_device_name(),
         "torch": torch.__version__,

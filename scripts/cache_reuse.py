@@ -10,9 +10,7 @@ import json
 import time
 from pathlib import Path
 
-from engine.cache_reuse import measure
 from engine.config import TempLoraConfig
-from engine.runtime import LoadedModel
 
 
 def main() -> None:
@@ -23,6 +21,10 @@ def main() -> None:
     parser.add_argument("--stale", default="1,4,8,32", help="adapter versions behind (default 1,4,8,32)")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
+    # Imported here, not at the top: --help answers without loading torch and llama.cpp.
+    from engine.cache_reuse import measure
+    from engine.runtime import LoadedModel
+
     model = LoadedModel("default", TempLoraConfig(), threads=args.threads)
     tokens = model.tokens(args.book.read_text(encoding="utf-8"))[: args.max_tokens]
     began = time.perf_counter()

@@ -10,20 +10,23 @@ compile time and measures again. Run it alone on the machine.
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 
-from engine.cli import read_manuscript
 from engine.config import TempLoraConfig
-from engine.runtime import LoadedModel
+from engine.text_files import read_text
 
 BOOK = "../shared/corpus/austen/emma.txt"
 SHAPES = ((512, 1024), (512, 256))  # (context tokens, chunk tokens)
 
 
 def main() -> None:
+    # Imported here, not at the top: --help answers without loading torch and llama.cpp.
+    from engine.runtime import LoadedModel
+
     model = LoadedModel("default", TempLoraConfig())
-    tokens = model.tokens(read_manuscript(BOOK))[:4096]
+    tokens = model.tokens(read_text(BOOK))[:4096]
     trainer = model.trainer
     trainer.add_adapter("compile")
 
@@ -53,4 +56,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # no options: --help only
     main()

@@ -10,6 +10,11 @@
 # print the tables and draw the plots. Run it alone on the machine (about 15 min for the six openings, about
 # 25 for Northanger Abbey and 48 for Emma on 2 cores).
 set -euo pipefail
+if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
+  sed -n '2,11s/^# \{0,1\}//p' "$0"  # the comment above
+  echo "Other arguments go to every \`longform-engine eval\` (see longform-engine eval --help)."
+  exit 0
+fi
 corpus="${CORPUS:-../shared/corpus/austen}"
 mkdir -p out/eval
 for book in emma mansfieldpark northangerabbey persuasion prideprejudice sensesensibility; do

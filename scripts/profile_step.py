@@ -1,6 +1,7 @@
 """Where one Temp-LoRA training step spends its time: torch's profiler over one step, by operator.
 
-usage: python scripts/profile_step.py [CHUNK_TOKENS] [CONTEXT_TOKENS] [ROWS]
+    python scripts/profile_step.py [CHUNK_TOKENS] [CONTEXT_TOKENS] [ROWS]
+
 (default 1024 0 25: the bench's headline step; `256 512` is the step absorption runs with the defaults)
 
 The bench times the step's large matrix products alone; this shows what else the step does (attention,
@@ -9,19 +10,19 @@ element-wise work, the loss), which is why the whole step reaches a smaller shar
 
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 
-from torch.profiler import ProfilerActivity, profile
-
-from engine.bench import bench_text
 from engine.config import TempLoraConfig
-from engine.runtime import LoadedModel
 
 
-def main() -> None:
-    defaults = ["1024", "0", "25"]
-    chunk_tokens, context_tokens, rows = (int(a) for a in [*sys.argv[1:4], *defaults[len(sys.argv[1:4]) :]])
+def main(chunk_tokens: int, context_tokens: int, rows: int) -> None:
+    # Imported here, not at the top: --help answers without loading torch and llama.cpp.
+    from torch.profiler import ProfilerActivity, profile
+
+    from engine.bench import bench_text
+    from engine.runtime import LoadedModel
+
     config = TempLoraConfig()
     model = LoadedModel(None, config, threads=2)
     trainer = model.trainer
@@ -40,4 +41,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("chunk_tokens", nargs="?", type=int, default=1024, help="default 1024")
+    parser.add_argument("context_tokens", nargs="?", type=int, default=0, help="default 0")
+    parser.add_argument("rows", nargs="?", type=int, default=25, help="operators listed (default 25)")
+    args = parser.parse_args()
+    main(args.chunk_tokens, args.context_tokens, args.rows)

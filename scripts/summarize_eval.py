@@ -1,13 +1,13 @@
 """Markdown tables from `longform-engine eval --json` reports: overall and by position in the book.
 
-Usage: python scripts/summarize_eval.py out/eval/*.json
+python scripts/summarize_eval.py out/eval/*.json
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
-import sys
 from pathlib import Path
 
 BUCKETS = [
@@ -69,4 +69,6 @@ def main(paths: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("reports", nargs="+", help="`longform-engine eval --json` outputs")
+    main(parser.parse_args().reports)
