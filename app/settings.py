@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app.book_progress import DEFAULT_TOKENS_PER_WORD, words_to_tokens
 from engine.config import TempLoraConfig
-from engine.model_names import MODEL_NAMES
+from engine.model_names import DEFAULT_MODEL, MODEL_NAMES
 from engine.paths import config_dir, write_atomically
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ MAX_TOKENS = 8192  # the longest suggestion asked of the engine
 class Settings:
     """Everything the writer can set; the defaults are the engine's measured defaults."""
 
-    model: str = "default"
+    model: str = DEFAULT_MODEL
     window: int = _ENGINE.window
     chunk_tokens: int = _ENGINE.chunk_tokens
     epochs: int = _ENGINE.epochs

@@ -17,6 +17,7 @@ from pathlib import Path
 from engine import __version__
 from engine.config import TempLoraConfig
 from engine.errors import UserError
+from engine.model_names import DEFAULT_MODEL
 from engine.text_files import read_text
 
 log = logging.getLogger("engine")
@@ -26,7 +27,9 @@ EXIT_BAD_INPUT = 2
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="a text file (the manuscript: UTF-8, UTF-16 or Windows-1252)")
     p.add_argument(
-        "--model", default="default", help="'default' (embedded SmolLM2-135M), 'gemma3-270m', or a GGUF path"
+        "--model",
+        default=DEFAULT_MODEL,
+        help="'default' (embedded SmolLM2-135M), 'gemma3-270m', or a GGUF path",
     )
     _add_config_options(p, only=("window",))
     p.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
@@ -98,18 +101,18 @@ def build_parser() -> argparse.ArgumentParser:
     rc.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     s = sub.add_parser("serve", help="serve the desktop app: JSON lines on stdin/stdout (docs/PROTOCOL.md)")
-    s.add_argument("--model", default="default")
+    s.add_argument("--model", default=DEFAULT_MODEL)
     s.add_argument("--threads", type=int)
     s.add_argument("--window", type=int, default=1024, help="generation window W in tokens (default 1024)")
     s.add_argument("-v", "--verbose", action="store_true")
 
     r = sub.add_parser("check-export", help="check that llama.cpp sees an exported adapter as torch does")
-    r.add_argument("--model", default="default")
+    r.add_argument("--model", default=DEFAULT_MODEL)
     r.add_argument("--text", help="a UTF-8 text to train on (default: a built-in sample)")
     r.add_argument("-v", "--verbose", action="store_true")
 
     b = sub.add_parser("bench", help="measure training, export, swap and generation speed on this machine")
-    b.add_argument("--model", default="default")
+    b.add_argument("--model", default=DEFAULT_MODEL)
     b.add_argument("--threads", type=int)
     b.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     b.add_argument(

@@ -184,3 +184,66 @@ def test_bad_hyperparameter_is_one_clear_line(tmp_path, short_text):
 def test_bad_long_every_is_one_clear_line(tmp_path, short_text):
     result = run_engine("eval", str(short_text), "--long-window", "512", "--long-every", "0", home=tmp_path)
     assert_one_clear_line(result, "--long-every")
+
+
+# Every `eval` option as it was named before the options were generated from TempLoraConfig's metadata.
+EVAL_OPTIONS = [
+    (["--window", "512"], "window", 512),
+    (["--chunk", "512"], "chunk_tokens", 512),
+    (["--context", "256"], "context_tokens", 256),
+    (["--epochs", "3"], "epochs", 3),
+    (["--opening", "2048"], "opening_tokens", 2048),
+    (["--opening-chunk", "64"], "opening_chunk_tokens", 64),
+    (["--early-chunks", "2"], "early_chunks", 2),
+    (["--early-epochs", "4"], "early_epochs", 4),
+    (["--rank", "8"], "rank", 8),
+    (["--alpha", "16"], "alpha", 16.0),
+    (["--lr", "5e-5"], "lr", 5e-5),
+    (["--lr-decay-from", "8192"], "lr_decay_tokens", 8192),
+    (["--lr-decay-power", "1"], "lr_decay_power", 1.0),
+    (["--lr-b-ratio", "4"], "lr_b_ratio", 4.0),
+    (["--dropout", "0.05"], "dropout", 0.05),
+    (["--a-init-scale", "1"], "a_init_scale", 1.0),
+    (["--beta1", "0.9"], "beta1", 0.9),
+    (["--beta2", "0.999"], "beta2", 0.999),
+    (["--frozen-context"], "frozen_context", True),
+    (["--context-loss", "0.3"], "context_loss", 0.3),
+    (["--replay", "2"], "replay_chunks", 2),
+    (["--weight-decay", "0.01"], "weight_decay", 0.01),
+    (["--targets", "q_proj,v_proj"], "target_modules", ("q_proj", "v_proj")),
+    (["--first-layer", "10"], "first_layer", 10),
+    (["--no-bf16"], "bf16", False),
+]
+
+
+@pytest.mark.parametrize(("option", "name", "value"), EVAL_OPTIONS, ids=[o[0][0] for o in EVAL_OPTIONS])
+def test_each_eval_option_sets_its_config_field_and_nothing_else(option, name, value):
+    from dataclasses import replace
+
+    from engine.cli import build_parser, config_from_args
+    from engine.config import TempLoraConfig
+
+    config = config_from_args(build_parser().parse_args(["eval", "book.txt", *option]))
+    assert getattr(config, name) == value
+    assert replace(config, **{name: getattr(TempLoraConfig(), name)}) == TempLoraConfig()
+
+
+def test_options_not_given_leave_the_measured_defaults():
+    from engine.cli import build_parser, config_from_args
+    from engine.config import TempLoraConfig
+
+    parser = build_parser()
+    assert config_from_args(parser.parse_args(["eval", "book.txt"])) == TempLoraConfig()
+    # `continue --seed` is the sampling seed, not the LoRA initialisation's
+    assert config_from_args(parser.parse_args(["continue", "book.txt", "--seed", "7"])) == TempLoraConfig()
+
+
+def test_the_help_of_an_option_is_its_config_fields_with_the_default(capsys):
+    from engine.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["eval", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--chunk CHUNK Δ: tokens per training chunk; default 256" in text
+    assert "--targets TARGETS module names to adapt (comma-separated on the command line); default " in text
+    assert "--no-bf16 turn off: bf16 frozen weights" in text
