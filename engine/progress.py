@@ -25,7 +25,6 @@ class ChunkProgress:
             self.bar = tqdm(
                 total=total, desc=self.label, file=self.stream, bar_format=FORMAT, ascii=" #", disable=False
             )
-        self.bar.total = total
         self.bar.set_postfix_str("  ".join(f"{k} {v:.3f}" for k, v in values.items()), refresh=False)
         self.bar.update(done - self.bar.n)
         if done >= total:
