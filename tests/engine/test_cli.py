@@ -6,10 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from engine.cli import build_parser, config_from_args
+from engine.config import TempLoraConfig
 from tests.conftest import SAMPLE_TEXT
 
 
@@ -218,20 +221,12 @@ EVAL_OPTIONS = [
 
 @pytest.mark.parametrize(("option", "name", "value"), EVAL_OPTIONS, ids=[o[0][0] for o in EVAL_OPTIONS])
 def test_each_eval_option_sets_its_config_field_and_nothing_else(option, name, value):
-    from dataclasses import replace
-
-    from engine.cli import build_parser, config_from_args
-    from engine.config import TempLoraConfig
-
     config = config_from_args(build_parser().parse_args(["eval", "book.txt", *option]))
     assert getattr(config, name) == value
     assert replace(config, **{name: getattr(TempLoraConfig(), name)}) == TempLoraConfig()
 
 
 def test_options_not_given_leave_the_measured_defaults():
-    from engine.cli import build_parser, config_from_args
-    from engine.config import TempLoraConfig
-
     parser = build_parser()
     assert config_from_args(parser.parse_args(["eval", "book.txt"])) == TempLoraConfig()
     # `continue --seed` is the sampling seed, not the LoRA initialisation's
@@ -239,8 +234,6 @@ def test_options_not_given_leave_the_measured_defaults():
 
 
 def test_the_help_of_an_option_is_its_config_fields_with_the_default(capsys):
-    from engine.cli import build_parser
-
     with pytest.raises(SystemExit):
         build_parser().parse_args(["eval", "--help"])
     text = " ".join(capsys.readouterr().out.split())
