@@ -97,6 +97,7 @@ class Learned:
     chapters_learned: int  # chapters 1 to this one are learned to their last word
     learning: int | None  # the chapter being learned now (1-based); None when nothing waits for the engine
     learned_anywhere: int  # chapters learned to their last word, wherever they are (an edit leaves gaps)
+    relearning: bool  # the text being learned was learned before an edit: learned text follows it
     percent: int  # of the book's text
     waiting_words: int  # words at the end that wait for their chunk to be complete before they are learned
     words_to_next: int  # words still to write before they are
@@ -127,6 +128,7 @@ def learned(progress: Absorption, chapters: list[Chapter]) -> Learned:
         chapters_learned,
         learning,
         sum(is_learned),
+        bool(gaps) and gaps[0][1] < complete,
         percent,
         round(waiting / per_word),
         round(to_next / per_word),
@@ -158,7 +160,7 @@ def describe_learning(progress: Absorption, chapters: list[Chapter]) -> str:
         )
     if not of:
         said = f"Learned {state.percent}% of the book."
-    elif state.learning and state.learned_anywhere > n:  # an edit left a gap before learned chapters
+    elif state.learning and state.relearning:  # an edit left a gap before learned text
         return (
             f"Learned {state.learned_anywhere} of {of} chapters ({state.percent}% of the book). "
             f"Re-learning chapter {state.learning} after the edit…"

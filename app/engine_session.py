@@ -157,6 +157,8 @@ class EngineSession:
                 progress.tokens = int(event.get("tokens") or 0)
                 if opening is not None:
                     progress.sent_chars, progress.sent_words, progress.settings = opening
+            if request_kind == "update_document" and kind == "done" and event.get("doc") in self.documents:
+                self.documents[event["doc"]].update(event, now, self.generated_at)  # what the edit unlearned
 
     def forget(self, doc: str) -> None:
         self.documents.pop(doc, None)

@@ -228,9 +228,10 @@ class EngineServer:
             # Only the chunks the edit touched wait to be learned again (engine/chunk_map.py).
             doc.chunks.edit(doc.tokens, tokens)
             doc.text, doc.tokens = text, tokens
-            status = doc.chunks.status()
+            status = self._doc_status(doc)
             new_chunks = status["chunks_total"] - status["chunks_absorbed"]
-        self.done(request.id, new_chunks=new_chunks)
+        del status["loss"]  # the absorption fields as they stand now, so the GUI can say what the edit costs
+        self.done(request.id, new_chunks=new_chunks, **status)
         self.wake_absorber.set()
         self._warm_soon(doc, request)
 

@@ -145,3 +145,39 @@ def test_the_first_words_show_as_soon_as_the_engine_writes_them(window, qtbot):
     engine_seconds = done[0]["first_token_seconds"]
     assert done[0]["prompt_tokens_evaluated"] <= 3  # the accepted suggestion was already in the cache
     assert app_seconds <= engine_seconds + 0.1, (app_seconds, engine_seconds)
+
+
+def test_a_sentence_typed_in_a_learned_chapter_relearns_that_chapter_only(window, qtbot):
+    prose = SAMPLE_TEXT.read_text().split("\n\n")
+    third = len(prose) // 3
+    parts = [
+        "\n\n".join(prose[:third]),
+        "\n\n".join(prose[third : 2 * third]),
+        "\n\n".join(prose[2 * third :]),
+    ]
+    novel = window.library.create_novel("Persuasion", [(f"Chapter {i}", p) for i, p in enumerate(parts, 1)])
+    window.open_novel(novel.id)
+    doc = engine_doc(novel.id)
+
+    def progress():
+        return window.client.session.documents.get(doc)
+
+    qtbot.waitUntil(
+        lambda: progress() is not None and 0 < progress().chunks_total == progress().chunks_absorbed,
+        timeout=240_000,
+    )
+    version = progress().adapter_version
+    window.show_chapter(window.tree.chapter_ids()[1])
+    cursor = window.editor.textCursor()
+    cursor.setPosition(window.editor.document_text().index(". ", len(parts[1]) // 2) + 2)
+    window.editor.setTextCursor(cursor)
+    qtbot.keyClicks(window.editor, "Anne said nothing to her sister. ")
+    seen = []
+    qtbot.waitUntil(
+        lambda: seen.append(window.panel.summary.text()) or "Re-learning chapter 2" in seen[-1],
+        timeout=30_000,
+    )
+    assert "after the edit" in seen[-1]
+    qtbot.waitUntil(lambda: progress().chunks_absorbed == progress().chunks_total, timeout=60_000)
+    assert progress().adapter_version - version <= 3  # the edited chunk (or two), not the chapters after it
+    assert progress().unlearned == []

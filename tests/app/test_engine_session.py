@@ -121,3 +121,42 @@ def test_an_opened_document_keeps_what_the_book_was_opened_with():
     progress = session.documents["d"]
     assert (progress.tokens, progress.sent_chars, progress.sent_words) == (11, len(text), 6)
     assert progress.settings == {"chunk_tokens": 512} and session._opening == {}
+
+
+def test_an_edit_shows_what_it_unlearned_at_once():
+    session = EngineSession()
+    opened, _ = session.request("open_document", doc="d", text="x")
+    session.feed(line(id=opened, type="done", doc="d", tokens=5000, chunks_total=20))
+    session.feed(
+        line(
+            id=None,
+            type="absorption",
+            doc="d",
+            chunks_absorbed=20,
+            chunks_total=20,
+            loss=2.5,
+            learnable_tokens=5000,
+            unlearned=[],
+            adapter_version=20,
+        )
+    )
+    edit, _ = session.request("update_document", doc="d", text="xy")
+    session.feed(
+        line(
+            id=edit,
+            type="done",
+            doc="d",
+            new_chunks=1,
+            chunks_absorbed=19,
+            chunks_total=20,
+            learnable_tokens=5010,
+            unlearned=[[2304, 2570]],
+            adapter_version=20,
+        )
+    )
+    progress = session.documents["d"]
+    assert progress.unlearned == [(2304, 2570)] and progress.chunks_absorbed == 19
+    assert progress.losses == [2.5] and progress.fraction < 1
+    late, _ = session.request("update_document", doc="gone", text="z")  # closed meanwhile: not re-created
+    session.feed(line(id=late, type="done", doc="gone", new_chunks=0, chunks_total=1, unlearned=[]))
+    assert "gone" not in session.documents
