@@ -34,6 +34,9 @@ class Relearn(enum.Enum):
 
 # Measured (docs/BENCHMARKS.md, "Edits"); the engine's rule.
 DEFAULT_RELEARN = Relearn.CHANGED
+# The writer's place first: the tokens before the cursor that are learned before the rest of the book
+# (docs/BENCHMARKS.md, "The first minutes").
+PLACE_TOKENS = 8192
 
 
 @dataclass(eq=False)  # identity matters: the absorber checks that the chunk it trained is still there
@@ -80,8 +83,17 @@ class ChunkMap:
             return chunks[:-1]
         return list(chunks)
 
-    def next_to_learn(self) -> Chunk | None:
-        return next((c for c in self.complete() if not c.learned), None)
+    def next_to_learn(self, place: int | None = None) -> Chunk | None:
+        """The next chunk to learn: the first one not learned within `PLACE_TOKENS` before `place` (the
+        writer's cursor, in tokens), else the first one not learned in the book."""
+        waiting = [c for c in self.complete() if not c.learned]
+        if place is not None:
+            near = [c for c in waiting if place - PLACE_TOKENS <= c.start < place]
+            waiting = near or waiting
+        return waiting[0] if waiting else None
+
+    def learned_tokens(self) -> int:
+        return sum(c.end - c.start for c in self.chunks if c.learned)
 
     def spans(self) -> list[tuple[int, int]]:
         return [c.span for c in self.chunks]

@@ -60,6 +60,7 @@ class Document:
     adapter_version: int = 0
     loss: float | None = None
     closed: bool = False
+    place: int | None = None  # the writer's cursor, in tokens (approximately): learned first
 
 
 class Abandoned(Exception):
@@ -215,6 +216,9 @@ class EngineServer:
         cursor = request.get("cursor")
         if cursor is not None:
             self.warm_up = (doc.doc, doc.text[: max(0, cursor)])
+            # The token the cursor is at, by the text's own characters per token: close enough to choose
+            # which chunks to learn first, without tokenizing a prefix of a 10 MB text.
+            doc.place = round(len(doc.tokens) * min(1.0, max(0, cursor) / max(1, len(doc.text))))
 
     def on_update_document(self, request: Request) -> None:
         self._document(request)
@@ -450,7 +454,7 @@ class EngineServer:
     def _next_job(self) -> tuple[Document, Chunk] | None:
         with self.lock:
             for d in self.docs.values():
-                chunk = d.chunks.next_to_learn()
+                chunk = d.chunks.next_to_learn(d.place)
                 if chunk is not None:
                     return d, chunk
         return None
@@ -481,9 +485,12 @@ class EngineServer:
                     return  # an edit replaced it meanwhile
                 tokens, chunks = doc.tokens, doc.chunks.spans()
                 index = chunks.index(chunk.span)
+                # Out of text order (the writer's place first), the rate of what the adapter knows so
+                # far; in order, and for an edit, the rate of the chunk's place (engine/absorb.py).
+                lr_position = min(chunk.start, doc.chunks.learned_tokens())
             self.training = doc
             try:
-                loss = learn_chunk(trainer, doc.doc, tokens, chunks, index)
+                loss = learn_chunk(trainer, doc.doc, tokens, chunks, index, lr_position=lr_position)
             except Exception:
                 if doc.closed or self.stopping.is_set():
                     return  # Abandoned (autograd may wrap it): the adapter is being deleted anyway

@@ -120,3 +120,16 @@ def test_after_any_edits_the_chunks_tile_the_text_and_learned_means_unchanged(n,
             assert all(
                 tuple(tokens[c.start : c.end].tolist()) in learned_text for c in chunks.chunks if c.learned
             )
+
+
+def test_the_writers_place_is_learned_first(monkeypatch):
+    import engine.chunk_map as chunk_map
+
+    monkeypatch.setattr(chunk_map, "PLACE_TOKENS", 16)
+    chunks = ChunkMap(CONFIG, 64)
+    assert chunks.next_to_learn().span == (0, 4)
+    assert chunks.next_to_learn(place=56).span == (40, 48)  # the chunks in the 16 tokens before it
+    for c in chunks.chunks[6:8]:
+        c.learned = True
+    assert chunks.next_to_learn(place=56).span == (0, 4)  # then the book from its start
+    assert chunks.learned_tokens() == 16
