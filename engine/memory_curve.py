@@ -129,12 +129,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--checkpoints", nargs="+", type=float, default=list(CHECKPOINTS), help="shares of the training work"
     )
+    parser.add_argument(
+        "--max-chars", type=int, help="use the book's first N characters (to a paragraph end)"
+    )
     parser.add_argument("--model", default="default")
     parser.add_argument("--threads", type=int)
     args = parser.parse_args(argv)
     model = LoadedModel(args.model, TempLoraConfig(), threads=args.threads)
     try:
-        tokens = model.tokens(args.book.read_text(encoding="utf-8"))
+        book = args.book.read_text(encoding="utf-8")
+        if args.max_chars and args.max_chars < len(book):
+            book = book[: book.rfind("\n\n", 0, args.max_chars)]
+        tokens = model.tokens(book)
         for name in args.schedules:  # in-order runs to the end: the full gain every share is of
             curve = memory_curve(
                 model.trainer,

@@ -176,10 +176,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rules", nargs="+", default=[r.value for r in Relearn], choices=[r.value for r in Relearn]
     )
+    parser.add_argument(
+        "--max-chars", type=int, help="use the book's first N characters (to a paragraph end)"
+    )
     parser.add_argument("--model", default="default")
     parser.add_argument("--threads", type=int)
     args = parser.parse_args(argv)
     book = args.book.read_text(encoding="utf-8")
+    if args.max_chars and args.max_chars < len(book):
+        book = book[: book.rfind("\n\n", 0, args.max_chars)]
     # The revision stays clear of the book's end, which is held out (about 4.3 characters a token).
     cut = book.rfind("\n\n", 0, len(book) - 5 * HELD_OUT)
     revised = revise(book[:cut], args.donor.read_text(encoding="utf-8")) + book[cut:]
