@@ -95,6 +95,7 @@ class EngineSession:
         self.pending: dict[str, str] = {}  # request id -> request type
         self._opening: dict[str, tuple[int, int, dict]] = {}  # open_document id -> chars, words, settings
         self.documents: dict[str, Absorption] = {}
+        self.opened: set[str] = set()  # documents asked to open and not closed since
         self.info: dict = {}  # the engine's answer to hello
         self.garbage_lines = 0
         self._buffer = b""
@@ -104,6 +105,8 @@ class EngineSession:
         """A new request: its id and the line to send."""
         request_id = f"r{next(self._ids)}"
         self.pending[request_id] = kind
+        if kind == "open_document" and isinstance(fields.get("doc"), str):
+            self.opened.add(fields["doc"])  # its events count from now on, until it is closed
         if kind in GENERATIONS:
             self.generated_at = time.monotonic()
         if kind == "open_document" and isinstance(fields.get("text"), str):
@@ -143,7 +146,7 @@ class EngineSession:
         now = time.monotonic()
         if self.pending.get(request_id) in GENERATIONS:
             self.generated_at = now
-        if kind == "absorption" and isinstance(event.get("doc"), str):
+        if kind == "absorption" and event.get("doc") in self.opened:  # not one closed meanwhile
             progress = self.documents.setdefault(event["doc"], Absorption(event["doc"]))
             progress.update(event, now, self.generated_at)
         if kind in ("done", "error") and request_id in self.pending:
@@ -151,7 +154,7 @@ class EngineSession:
             opening = self._opening.pop(request_id, None)
             if request_kind == "hello" and kind == "done":
                 self.info = event
-            if request_kind == "open_document" and kind == "done" and isinstance(event.get("doc"), str):
+            if request_kind == "open_document" and kind == "done" and event.get("doc") in self.opened:
                 progress = self.documents.setdefault(event["doc"], Absorption(event["doc"]))
                 progress.chunks_total = int(event.get("chunks_total") or 0)
                 progress.tokens = int(event.get("tokens") or 0)
@@ -162,6 +165,7 @@ class EngineSession:
 
     def forget(self, doc: str) -> None:
         self.documents.pop(doc, None)
+        self.opened.discard(doc)
 
     def abandon_pending(self) -> list[dict]:
         """The engine died: an `error` for every request it will never answer."""
@@ -172,6 +176,7 @@ class EngineSession:
         self.pending.clear()
         self._opening.clear()
         self.documents.clear()
+        self.opened.clear()
         self.info = {}
         self._buffer = b""
         return events

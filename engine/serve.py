@@ -178,9 +178,7 @@ class EngineServer:
 
     def on_status(self, request: Request) -> None:
         with self.lock:
-            docs = [self.docs[request.get("doc")]] if request.get("doc") else list(self.docs.values())
-            if request.get("doc") and request.get("doc") not in self.docs:
-                raise ProtocolError("unknown_doc", f"no open document {request.get('doc')!r}", request.id)
+            docs = [self._document(request)] if request.get("doc") else list(self.docs.values())
             self.done(request.id, documents=[self._doc_status(d) for d in docs])
 
     def _doc_status(self, d: Document) -> dict:

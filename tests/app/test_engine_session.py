@@ -23,6 +23,7 @@ def test_requests_get_fresh_ids_and_one_line_each():
 def test_partial_lines_are_buffered_and_garbage_is_skipped():
     session = EngineSession()
     hello, _ = session.request("hello")
+    session.request("open_document", doc="d", text="x")
     data = line(id=hello, type="done", version="0.1") + b"garbage\xff\n[1, 2]\n" + b'{"id": null, "ty'
     events = session.feed(data)
     assert [e["type"] for e in events] == ["done"] and session.garbage_lines == 2
@@ -84,6 +85,7 @@ def test_eta_leaves_out_chunks_a_generation_paused(monkeypatch):
     clock = iter([0.0, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0])
     monkeypatch.setattr("app.engine_session.time.monotonic", lambda: next(clock))
     session = EngineSession()
+    session.request("open_document", doc="d", text="x")
 
     def absorbed(n):
         session.feed(line(id=None, type="absorption", doc="d", chunks_absorbed=n, chunks_total=10))
@@ -160,3 +162,15 @@ def test_an_edit_shows_what_it_unlearned_at_once():
     late, _ = session.request("update_document", doc="gone", text="z")  # closed meanwhile: not re-created
     session.feed(line(id=late, type="done", doc="gone", new_chunks=0, chunks_total=1, unlearned=[]))
     assert "gone" not in session.documents
+
+
+def test_an_absorption_event_after_close_does_not_reopen_the_document():
+    session = EngineSession()
+    opened, _ = session.request("open_document", doc="d", text="x")
+    session.feed(line(id=opened, type="done", doc="d", tokens=500, chunks_total=4))
+    session.forget("d")  # the app closed it; the engine's last chunk was already on its way
+    session.request("close_document", doc="d")
+    session.feed(
+        line(id=None, type="absorption", doc="d", chunks_absorbed=2, chunks_total=4, adapter_version=2)
+    )
+    assert "d" not in session.documents and session.state == "starting"

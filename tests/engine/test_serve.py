@@ -213,6 +213,7 @@ def test_a_sentence_inserted_in_a_learned_text_relearns_only_its_chunk(engine, s
     (gap,) = status["unlearned"]
     assert gap[1] - gap[0] <= 2 * 128 + 20  # a chunk or two of the opening's size, not the rest of the text
     assert status["chunks_absorbed"] == status["chunks_total"] - done["new_chunks"]
+    assert engine.request(id="s2", type="status", doc="nope")["code"] == "unknown_doc"  # was internal_error
     event = engine.wait_for(lambda e: e["type"] == "absorption" and e["unlearned"] == [])
     assert event["chunks_absorbed"] == event["chunks_total"]
     assert event["adapter_version"] == total + done["new_chunks"]  # nothing after the edit was learned again
