@@ -116,6 +116,13 @@ def run_writer_bench(
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}
 
 
+def run_edit_bench(model_spec: str = "default", threads: int | None = None) -> dict:
+    """What an edit costs (engine/relearn_bench.py): a sentence typed mid-way in a learned 30k-token text."""
+    from engine.relearn_bench import edit_relearn
+
+    return edit_relearn(bench_text() * 3, model_spec, threads)  # the sample, twelve times: ~36k tokens
+
+
 def run_bench(
     model_spec: str = "default",
     threads: int | None = None,
@@ -235,6 +242,7 @@ def run_bench(
     result["peak_memory_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result.update(first_token_while_absorbing(text, model_spec, threads))
     result.update(run_writer_bench(model_spec, threads, corpus))
+    result.update(run_edit_bench(model_spec, threads))
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}
 
 

@@ -87,6 +87,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--long-every", type=int, default=1, help="score the long window on every Nth chunk only (default 1)"
     )
     e.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    e.add_argument(
+        "--revision",
+        type=Path,
+        metavar="DONOR",
+        help="instead: the revision session (engine/revision.py), new sentences taken from DONOR",
+    )
+    e.add_argument(
+        "--memory-curve",
+        action="store_true",
+        help="instead: the held-out gain at the writer's place per schedule (engine/memory_curve.py)",
+    )
+    e.add_argument("--max-chars", type=int, help="with --revision or --memory-curve: the first N characters")
 
     rc = sub.add_parser(
         "recall", help="do continuations after absorbing FILE use its own names? base vs Temp-LoRA"
@@ -119,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--writer",
         action="store_true",
         help="only what the writer feels: time to the first word, decoding, repetition (a few minutes)",
+    )
+    b.add_argument(
+        "--edits",
+        action="store_true",
+        help="only what an edit costs: a sentence typed in a learned 30k-token text, re-learned (minutes)",
     )
     b.add_argument(
         "--corpus",
@@ -188,6 +205,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from engine.progress import ChunkProgress
     from engine.runtime import LoadedModel
 
+    if args.revision or args.memory_curve:  # both run with the engine's defaults (JSON lines on stdout)
+        from engine import memory_curve, revision
+
+        shared = [f"--model={args.model}", *([f"--threads={args.threads}"] if args.threads else [])]
+        shared += [f"--max-chars={args.max_chars}"] if args.max_chars else []
+        if args.revision:
+            return revision.main([args.file, str(args.revision), *shared])
+        return memory_curve.main([args.file, *shared])
     if args.long_every < 1:
         raise UserError("--long-every must be 1 or more")
     text = read_text(args.file)
@@ -219,9 +244,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Measure this machine (engine/bench.py)."""
-    from engine.bench import run_bench, run_writer_bench
+    from engine.bench import run_bench, run_edit_bench, run_writer_bench
 
-    if args.writer:
+    if args.edits:
+        result = run_edit_bench(args.model, threads=args.threads)
+    elif args.writer:
         result = run_writer_bench(args.model, threads=args.threads, corpus=args.corpus)
     else:
         result = run_bench(args.model, threads=args.threads, corpus=args.corpus)
