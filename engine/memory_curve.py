@@ -28,13 +28,12 @@ import time
 import torch
 
 from engine.absorb import learn_chunk, split_chunks, training_tokens
-from engine.chunk_map import PLACE_TOKENS
+from engine.chunk_map import PLACE_TOKENS, SPREAD
 from engine.evaluate import Score
 from engine.training import TempLoraTrainer
 
 ADAPTER = "memory"
 HELD_OUT = 4096
-SPREAD = 8
 CHECKPOINTS = (0.05, 0.1, 0.2, 0.3, 0.5)  # shares of the book's training work
 
 

@@ -85,12 +85,15 @@ class RuleResult:
         }
 
 
-def learn_all(trainer: TempLoraTrainer, tokens: torch.Tensor, chunks: ChunkMap) -> int:
-    """Learn every complete chunk not learned yet, in text order; returns how many."""
+def learn_all(trainer: TempLoraTrainer, tokens: torch.Tensor, chunks: ChunkMap, rate: str = "known") -> int:
+    """Learn every complete chunk not learned yet, in text order; returns how many. `rate`: the learning
+    rate of the chunk's place in the text ("place"), or of what the adapter knows ("known": the tokens
+    learned so far; the engine's rule). In text order the two are the same."""
     count = 0
     while (chunk := chunks.next_to_learn()) is not None:
         spans = chunks.spans()
-        learn_chunk(trainer, ADAPTER, tokens, spans, spans.index(chunk.span))
+        known = None if rate == "place" else chunks.learned_tokens()
+        learn_chunk(trainer, ADAPTER, tokens, spans, spans.index(chunk.span), lr_position=known)
         chunk.learned = True
         count += 1
     return count
@@ -113,7 +116,12 @@ def score(
 
 
 def revision_session(
-    trainer: TempLoraTrainer, old: torch.Tensor, new: torch.Tensor, rules: list[Relearn], log=print
+    trainer: TempLoraTrainer,
+    old: torch.Tensor,
+    new: torch.Tensor,
+    rules: list[Relearn],
+    log=print,
+    rate: str = "known",
 ) -> dict:
     """Absorb `old` whole but its held-out end, then for each rule, from that same adapter: re-learn after the
     revision to `new` (whose last `HELD_OUT` tokens are the same text) and score `new`. Returns the base
@@ -139,7 +147,7 @@ def revision_session(
             chunks = copy.deepcopy(learned)
             chunks.edit(old, new[:-HELD_OUT], rule)
             began = time.perf_counter()
-            count = learn_all(trainer, new[:-HELD_OUT], chunks)
+            count = learn_all(trainer, new[:-HELD_OUT], chunks, rate)
             seconds = time.perf_counter() - began
             result = RuleResult(rule.value, count, seconds, *score(trainer, new, ADAPTER))
             log(result.to_dict())
@@ -150,6 +158,7 @@ def revision_session(
         "tokens_before": len(old),
         "tokens_after": len(new),
         "absorb_seconds": round(absorbed_seconds, 1),
+        "relearn_rate": rate,
         "base": {
             "whole_ppl": base[0].perplexity,
             "middle_16k_ppl": base[1].perplexity,

@@ -483,9 +483,10 @@ class EngineServer:
                     return  # an edit replaced it meanwhile
                 tokens, chunks = doc.tokens, doc.chunks.spans()
                 index = chunks.index(chunk.span)
-                # Out of text order (the writer's place first), the rate of what the adapter knows so
-                # far; in order, and for an edit, the rate of the chunk's place (engine/absorb.py).
-                lr_position = min(chunk.start, doc.chunks.learned_tokens())
+                # The rate of what the adapter knows so far: in text order the rate of the chunk's place;
+                # out of order (the writer's place first) higher; re-learning an edit lower, which kept
+                # more of the gain on the pages after it than the place's rate (docs/BENCHMARKS.md, "Edits").
+                lr_position = doc.chunks.learned_tokens()
             self.training = doc
             try:
                 loss = learn_chunk(trainer, doc.doc, tokens, chunks, index, lr_position=lr_position)

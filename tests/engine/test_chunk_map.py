@@ -87,7 +87,7 @@ def test_a_deleted_chapter_leaves_one_short_chunk_where_it_was():
 def test_an_edit_in_a_chunk_being_learned_replaces_it():
     old = text(64)
     chunks = ChunkMap(CONFIG, 64)
-    training = chunks.next_to_learn()
+    training = chunks.chunks[0]  # the absorber holds it while the writer types in it
     chunks.edit(old, edited(old, 1, 1, torch.tensor([999])))
     assert not chunks.still_there(training)
     untouched = chunks.chunks[3]
@@ -122,14 +122,25 @@ def test_after_any_edits_the_chunks_tile_the_text_and_learned_means_unchanged(n,
             )
 
 
-def test_the_writers_place_is_learned_first(monkeypatch):
+def test_the_writers_place_is_learned_first_then_a_spread_pass(monkeypatch):
     import engine.chunk_map as chunk_map
 
     monkeypatch.setattr(chunk_map, "PLACE_TOKENS", 16)
     chunks = ChunkMap(CONFIG, 64)
-    assert chunks.next_to_learn().span == (0, 4)
     assert chunks.next_to_learn(place=56).span == (40, 48)  # the chunks in the 16 tokens before it
     for c in chunks.chunks[6:8]:
         c.learned = True
+    assert chunks.next_to_learn(place=56).span == (24, 32)  # then the spread pass: every 8th chunk
+    chunks.chunks[4].learned = True
     assert chunks.next_to_learn(place=56).span == (0, 4)  # then the book from its start
-    assert chunks.learned_tokens() == 16
+    assert chunks.learned_tokens() == 24
+
+
+def test_several_edits_sent_together_relearn_only_their_chunks():
+    old = text(96)
+    chunks = learned_map(old)
+    # A replace-all: three tokens inserted at 20 and one changed at 70, in one update.
+    new = edited(edited(old, 70, 1, torch.tensor([999])), 20, 0, torch.full((3,), 998))
+    chunks.edit(old, new)
+    assert chunks.status()["unlearned"] == [[16, 27], [67, 75]]
+    assert len(chunks.spans()) == len(learned_map(old).spans())  # the chunks between were found again

@@ -1,0 +1,93 @@
+"""The revision session and the time-to-memory curves on whole novels, where llama.cpp is not installed.
+
+Both measure perplexities only, so they can run on any machine with torch (a GPU makes a whole novel take
+minutes instead of hours): `prepare` tokenizes the texts here with the engine's own tokenizer (llama.cpp)
+and writes them to one file; `run` loads that file and the GGUF model into torch alone and prints one JSON
+line per measurement (engine/revision.py, engine/memory_curve.py).
+
+    python scripts/edits_offline.py prepare BOOK DONOR CURVE_BOOK -o tokens.pt
+    python scripts/edits_offline.py run tokens.pt --model path/to/model.gguf
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def prepare(args: argparse.Namespace) -> None:
+    import torch
+
+    from engine.config import TempLoraConfig
+    from engine.revision import HELD_OUT, revise
+    from engine.runtime import LoadedModel
+
+    model = LoadedModel("default", TempLoraConfig(), threads=2)
+    book = args.book.read_text(encoding="utf-8")
+    cut = book.rfind("\n\n", 0, len(book) - 5 * HELD_OUT)  # as `python -m engine.revision` does
+    revised = revise(book[:cut], args.donor.read_text(encoding="utf-8")) + book[cut:]
+    torch.save(
+        {
+            "book": args.book.name,
+            "old": model.tokens(book),
+            "new": model.tokens(revised),
+            "curve_book": args.curve_book.name,
+            "curve": model.tokens(args.curve_book.read_text(encoding="utf-8")),
+        },
+        args.output,
+    )
+    model.close()
+
+
+def run(args: argparse.Namespace) -> None:
+    import torch
+
+    from engine.chunk_map import Relearn
+    from engine.config import TempLoraConfig
+    from engine.memory_curve import SCHEDULES, memory_curve
+    from engine.models import inspect_model
+    from engine.revision import revision_session
+    from engine.torch_model import load_torch_model
+    from engine.training import TempLoraTrainer
+
+    data = torch.load(args.tokens)
+    trainer = TempLoraTrainer(load_torch_model(inspect_model(args.model)), TempLoraConfig())
+    device = {"device": str(trainer.device), "bf16": trainer.bf16}
+    if "revision" in args.parts:
+        rules = [Relearn(r) for r in args.rules] if args.rules else list(Relearn)
+        result = revision_session(
+            trainer, data["old"], data["new"], rules, log=lambda x: None, rate=args.rate
+        )
+        print(json.dumps({"book": data["book"], **device, **result}), flush=True)
+    if "curve" in args.parts:
+        for name in args.schedules or SCHEDULES:
+            curve = memory_curve(
+                trainer, data["curve"], name, to_the_end=name == "in-order", log=lambda x: None
+            )
+            print(json.dumps({"book": data["curve_book"], **device, **curve}), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("prepare", help="tokenize the texts (needs llama.cpp)")
+    p.add_argument("book", type=Path, help="the book of the revision session")
+    p.add_argument("donor", type=Path, help="where the revision's new sentences come from")
+    p.add_argument("curve_book", type=Path, help="the book of the time-to-memory curves")
+    p.add_argument("-o", "--output", type=Path, required=True)
+    r = sub.add_parser("run", help="measure (torch alone)")
+    r.add_argument("tokens", type=Path)
+    r.add_argument("--model", type=Path, required=True, help="the GGUF model file")
+    r.add_argument("--parts", nargs="+", default=["revision", "curve"], choices=["revision", "curve"])
+    r.add_argument("--schedules", nargs="+", help="the curves' schedules (default: all)")
+    r.add_argument("--rules", nargs="+", help="the revision's re-learning rules (default: all)")
+    r.add_argument("--rate", default="known", choices=["known", "place"], help="re-learning's learning rate")
+    args = parser.parse_args(argv)
+    prepare(args) if args.command == "prepare" else run(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
