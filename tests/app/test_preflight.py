@@ -202,3 +202,9 @@ def test_starting_the_app_loads_no_qt_library_before_the_preflight():
     # (the check itself: the same probe sees Qt once a Qt module is imported)
     result = run_longform(environment(), code="import PySide6.QtCore; " + code)
     assert "libQt6Core.so.6" in result.stdout
+
+
+def test_this_machine_has_every_library_the_xcb_plugin_needs():
+    """The README's apt-get line was installed (CI does it): Qt's window would open here."""
+    missing = preflight.missing_libraries(preflight.plugin_path("xcb", {}))
+    assert missing == [], f"install the README's system packages: {preflight.install_command(missing)}"
