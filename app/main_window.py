@@ -286,6 +286,8 @@ class MainWindow(QMainWindow):
         if kind == "absorption" and self.novel and event.get("doc") == engine_doc(self.novel.id):
             progress = self.client.session.documents.get(event["doc"])
             self.panel.show_absorption(progress, self.library.chapters(self.novel.id))
+        elif kind == "error" and event.get("code") == "absorption_failed":
+            self.statusBar().showMessage(f"The model could not learn the novel ({event.get('message')}).")
         elif kind == "done" and "adapter_deleted" in event:
             self.statusBar().showMessage(
                 "The novel's temporary adapter was deleted from this computer.", 8000

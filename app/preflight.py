@@ -153,7 +153,7 @@ def check_model(model: str) -> None:
         return  # another model's problems are shown in the window, which offers the default instead
     # The engine's own lookup (no torch, no llama.cpp): one place knows where the model lives.
     from engine.errors import ModelError
-    from engine.models import default_model_path
+    from engine.model_names import default_model_path
 
     try:
         path = default_model_path()

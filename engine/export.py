@@ -19,7 +19,7 @@ import numpy as np
 
 from engine import paths
 from engine.errors import ModelError
-from engine.faults import pause_if_asked
+from engine.faults import fail_if_asked, pause_if_asked
 from engine.models import ModelInfo
 
 _PERMUTED_ROWS = {"llama": ("q_proj", "k_proj")}
@@ -82,4 +82,5 @@ def write_gguf_lora(
         writer.write_tensors_to_file()
         writer.close()
         pause_if_asked("export")  # a test kills the engine here: the adapter half exported
+        fail_if_asked("export")  # a test makes exporting fail: the GUI must hear of it
     return path

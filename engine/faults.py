@@ -16,3 +16,9 @@ def pause_if_asked(point: str) -> None:
     name, _, seconds = spec.partition(":")
     if name == point:
         time.sleep(float(seconds or 30))
+
+
+def fail_if_asked(point: str) -> None:
+    """Raise here when a test asked for a failure at `point` (`LONGFORM_FAULT_FAIL=<point>`)."""
+    if os.environ.get("LONGFORM_FAULT_FAIL") == point:
+        raise RuntimeError(f"a failure asked for at {point}")

@@ -92,6 +92,7 @@ class EngineServer:
         self.max_tokens: dict[str, int] = {}  # doc -> the length its last suggestion asked for
         self.arrived: dict[str, float] = {}  # generation request id -> when its line was read
         self._hooks_installed = False
+        self.absorption_error: str | None = None  # the last failure told to the GUI
         threading.Thread(target=self._documents_loop, name="documents", daemon=True).start()
         threading.Thread(target=self._generator_loop, name="generator", daemon=True).start()
         threading.Thread(target=self._absorber_loop, name="absorber", daemon=True).start()
@@ -466,8 +467,12 @@ class EngineServer:
                 continue
             try:
                 self._absorb_chunk(*job)
-            except Exception:
+            except Exception as e:
                 log.exception("absorption failed")
+                said = f"{type(e).__name__}: {e}"
+                if said != self.absorption_error:  # said once, not at every retry
+                    self.absorption_error = said
+                    self.error(None, "absorption_failed", f"learning failed: {said}", doc=job[0].doc)
                 time.sleep(1)
 
     def _absorb_chunk(self, doc: Document, chunk: Chunk) -> None:

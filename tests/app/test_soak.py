@@ -47,7 +47,7 @@ def test_soak(qtbot, home_with_model_cache):
         progress = window.client.session.documents.get(engine_doc(novel.id))
         return progress is not None and 0 < progress.chunks_total == progress.chunks_absorbed
 
-    qtbot.waitUntil(learned_once, timeout=240_000)
+    qtbot.waitUntil(learned_once, timeout=600_000)
     engine = window.client.pid()
     sessions = home_with_model_cache / "cache" / "sessions"
     figures: dict = {"cycles": CYCLES}

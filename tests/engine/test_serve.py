@@ -217,3 +217,17 @@ def test_a_sentence_inserted_in_a_learned_text_relearns_only_its_chunk(engine, s
     event = engine.wait_for(lambda e: e["type"] == "absorption" and e["unlearned"] == [])
     assert event["chunks_absorbed"] == event["chunks_total"]
     assert event["adapter_version"] == total + done["new_chunks"]  # nothing after the edit was learned again
+
+
+@pytest.mark.slow
+def test_a_failing_absorption_is_told_once_not_left_silent(shared_home, sample_text, monkeypatch):
+    monkeypatch.setenv("LONGFORM_FAULT_FAIL", "export")
+    engine = EngineProcess(shared_home)
+    try:
+        engine.request(id="o", type="open_document", doc="novel", text=sample_text[:3000])
+        failed = engine.wait_for(lambda e: e["type"] == "error" and e["id"] is None)
+        assert failed["code"] == "absorption_failed" and failed["doc"] == "novel"
+        assert "a failure asked for at export" in failed["message"]
+        assert engine.request(id="h", type="hello")["type"] == "done"  # still serving
+    finally:
+        engine.stop()
