@@ -71,7 +71,7 @@ def memory_curve(
     """Absorb `tokens` before the cursor in schedule `name`; the held-out ratio at each checkpoint (and at
     the end, with `to_the_end`, else the run stops at the last checkpoint)."""
     cursor = len(tokens) - HELD_OUT
-    chunks = [c for c in split_chunks(cursor, trainer.config)]
+    chunks = split_chunks(cursor, trainer.config)
     base = held_out_score(trainer, tokens, None).perplexity
     trainer.add_adapter(ADAPTER, trainer.config)
     points, learned_tokens, work, seconds = [], 0, 0, 0.0
@@ -136,10 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     model = LoadedModel(args.model, TempLoraConfig(), threads=args.threads)
     try:
-        book = args.book.read_text(encoding="utf-8")
-        if args.max_chars and args.max_chars < len(book):
-            book = book[: book.rfind("\n\n", 0, args.max_chars)]
-        tokens = model.tokens(book)
+        from engine.revision import opening
+
+        tokens = model.tokens(opening(args.book.read_text(encoding="utf-8"), args.max_chars))
         for name in args.schedules:  # in-order runs to the end: the full gain every share is of
             curve = memory_curve(
                 model.trainer,

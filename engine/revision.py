@@ -33,6 +33,13 @@ HELD_OUT = 4096
 SENTENCE = re.compile(r"[^.!?]*[.!?]+[\"']?\s+")
 
 
+def opening(book: str, max_chars: int | None) -> str:
+    """The book's first `max_chars` characters, to the end of a paragraph (all of it without a limit)."""
+    if not max_chars or max_chars >= len(book):
+        return book
+    return book[: book.rfind("\n\n", 0, max_chars)]
+
+
 def sentences(text: str) -> list[str]:
     """The text's sentences of 8 to 60 words, as they stand (wrapped lines flattened to spaces)."""
     found = (" ".join(m.group().split()) + " " for m in SENTENCE.finditer(text))
@@ -191,9 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="default")
     parser.add_argument("--threads", type=int)
     args = parser.parse_args(argv)
-    book = args.book.read_text(encoding="utf-8")
-    if args.max_chars and args.max_chars < len(book):
-        book = book[: book.rfind("\n\n", 0, args.max_chars)]
+    book = opening(args.book.read_text(encoding="utf-8"), args.max_chars)
     # The revision stays clear of the book's end, which is held out (about 4.3 characters a token).
     cut = book.rfind("\n\n", 0, len(book) - 5 * HELD_OUT)
     revised = revise(book[:cut], args.donor.read_text(encoding="utf-8")) + book[cut:]
