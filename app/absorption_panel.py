@@ -12,12 +12,17 @@ from app.storage import Chapter
 
 
 def describe_eta(seconds: float | None) -> str:
-    """Time left in minutes and seconds, for the writer."""
+    """Time left for the writer: seconds only while they matter (a 20-minute estimate is not that exact)."""
     if seconds is None:
         return "Time left: estimating…"
     if seconds < 1:
         return "Up to date"
     minutes, secs = divmod(round(seconds), 60)
+    hours, minutes_past = divmod(minutes, 60)
+    if hours:
+        return f"Time left: about {hours} h {minutes_past:02d} min"
+    if minutes >= 10:
+        return f"Time left: about {minutes} min"
     return f"Time left: about {minutes} min {secs:02d} s" if minutes else f"Time left: about {secs} s"
 
 

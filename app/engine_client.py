@@ -29,7 +29,9 @@ def engine_command() -> tuple[str, list[str]]:
 class EngineClient(QObject):
     """Starts `longform-engine serve`, sends requests, emits every event it answers with."""
 
-    event = Signal(dict)  # every event from the engine (and an `engine_died` error for abandoned requests)
+    event = Signal(
+        object
+    )  # every event from the engine, typed (engine/protocol.py), and `engine_died` errors
     state_changed = Signal(str)  # starting, idle, absorbing, generating, restarting, stopped, error
     notice = Signal(str)  # something the writer should read in the status bar
     failed = Signal(str)  # the engine cannot run (e.g. the model file is unusable); the writer must act

@@ -7,15 +7,29 @@ from the bytes alone lives here, so it is tested without a window or a process.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import time
 from dataclasses import dataclass, field
 
+from engine.protocol import (
+    GENERATIONS,
+    MAX_LINE_BYTES,
+    REQUESTS,
+    DocumentOpened,
+    DocumentProgress,
+    DocumentUpdated,
+    Error,
+    ErrorCode,
+    HelloDone,
+    decode_event,
+    encode,
+    is_done,
+)
+from engine.protocol import Absorption as AbsorptionEvent  # the app's Absorption is the progress kept
+
 log = logging.getLogger(__name__)
 
-GENERATIONS = ("continue", "generate_chapter")
-MAX_BUFFER_BYTES = 64 * 1024 * 1024  # a line longer than this is garbage, not an event
+__all__ = ["GENERATIONS", "Absorption", "EngineSession"]
 
 
 @dataclass
@@ -31,8 +45,7 @@ class Absorption:
     work_total: int = 0
     adapter_version: int = 0
     # Where the learnable text ends (the last chunk may still be waiting for words) and the token ranges
-    # before it not learned yet: an edit in chapter 3 leaves a gap there. An engine that sends neither:
-    # the first `chunks_absorbed` chunks are the learned ones.
+    # before it not learned yet: an edit in chapter 3 leaves a gap there. None until the first event.
     learnable_tokens: int | None = None
     unlearned: list[tuple[int, int]] | None = None
     # What the document was opened with, for the writer's units (app/book_progress.py): the engine's token
@@ -68,22 +81,14 @@ class Absorption:
         pace = sum(dt for dt, _ in busy) / sum(dw for _, dw in busy)
         return max(0.0, (self.work_total - self.work_absorbed) * pace)
 
-    def update(self, event: dict, now: float, generated_at: float = float("-inf")) -> None:
-        self.chunks_absorbed = int(event.get("chunks_absorbed") or 0)
-        self.chunks_total = int(event.get("chunks_total") or 0)
-        self.work_absorbed = int(event.get("work_absorbed") or self.chunks_absorbed)
-        self.work_total = int(event.get("work_total") or self.chunks_total)
-        self.adapter_version = int(event.get("adapter_version") or 0)
-        self.learnable_tokens, self.unlearned = None, None
-        ranges = event.get("unlearned")
-        if isinstance(event.get("learnable_tokens"), int) and isinstance(ranges, list):
-            try:
-                self.unlearned = [(int(a), int(b)) for a, b in ranges]
-                self.learnable_tokens = int(event["learnable_tokens"])
-            except (TypeError, ValueError):
-                self.unlearned = None
-        if isinstance(event.get("loss"), (int, float)):
-            self.losses.append(float(event["loss"]))
+    def update(self, event: DocumentProgress, now: float, generated_at: float = float("-inf")) -> None:
+        """An absorption event, or an edit's answer: how far the adapter has learned the document."""
+        self.chunks_absorbed, self.chunks_total = event.chunks_absorbed, event.chunks_total
+        self.work_absorbed, self.work_total = event.work_absorbed, event.work_total
+        self.adapter_version = event.adapter_version
+        self.learnable_tokens, self.unlearned = event.learnable_tokens, list(event.unlearned)
+        if event.loss is not None:
+            self.losses.append(event.loss)
         self.stamps.append((now, self.work_absorbed, self.work_total, generated_at))
 
 
@@ -96,7 +101,7 @@ class EngineSession:
         self._opening: dict[str, tuple[int, int, dict]] = {}  # open_document id -> chars, words, settings
         self.documents: dict[str, Absorption] = {}
         self.opened: set[str] = set()  # documents asked to open and not closed since
-        self.info: dict = {}  # the engine's answer to hello
+        self.info: HelloDone | None = None  # the engine's answer to hello
         self.garbage_lines = 0
         self._buffer = b""
         self.generated_at = float("-inf")  # when a generation was last asked for or answered
@@ -112,14 +117,14 @@ class EngineSession:
         if kind == "open_document" and isinstance(fields.get("text"), str):
             text, settings = fields["text"], fields.get("settings")
             self._opening[request_id] = (len(text), len(text.split()), dict(settings or {}))
-        return request_id, (json.dumps({"id": request_id, "type": kind, **fields}) + "\n").encode("utf-8")
+        return request_id, encode(REQUESTS[kind](id=request_id, **fields))
 
-    def feed(self, data: bytes) -> list[dict]:
+    def feed(self, data: bytes) -> list:
         """The complete events in `data` (with what was buffered before); a line that is not an event
         is logged and skipped, so an engine printing garbage cannot break the app."""
         self._buffer += data
         *lines, self._buffer = self._buffer.split(b"\n")
-        if len(self._buffer) > MAX_BUFFER_BYTES:
+        if len(self._buffer) > MAX_LINE_BYTES:  # a line longer than this is garbage, not an event
             self._buffer = b""
             self.garbage_lines += 1
         events = []
@@ -127,57 +132,51 @@ class EngineSession:
             if not line.strip():
                 continue
             try:
-                event = json.loads(line)
-            except ValueError:
-                event = None
-            try:
-                if not isinstance(event, dict) or not isinstance(event.get("type"), str):
-                    raise ValueError("not an event")
-                self._note(event)
-            except (TypeError, ValueError):  # e.g. a count that is not a number
+                event = decode_event(line, self.pending)
+            except ValueError as e:  # not JSON, or not shaped as an event (e.g. a count that is not a number)
                 self.garbage_lines += 1
-                log.warning("ignored a line from the engine that is not an event: %.200r", line)
+                log.warning("ignored a line from the engine that is not an event (%s): %.200r", e, line)
                 continue
+            self._note(event)
             events.append(event)
         return events
 
-    def _note(self, event: dict) -> None:
-        kind, request_id = event["type"], event.get("id")
+    def _note(self, event) -> None:
         now = time.monotonic()
-        if self.pending.get(request_id) in GENERATIONS:
+        if self.pending.get(event.id) in GENERATIONS:
             self.generated_at = now
-        if kind == "absorption" and event.get("doc") in self.opened:  # not one closed meanwhile
-            progress = self.documents.setdefault(event["doc"], Absorption(event["doc"]))
+        if isinstance(event, AbsorptionEvent) and event.doc in self.opened:  # not one closed meanwhile
+            progress = self.documents.setdefault(event.doc, Absorption(event.doc))
             progress.update(event, now, self.generated_at)
-        if kind in ("done", "error") and request_id in self.pending:
-            request_kind = self.pending.pop(request_id)
-            opening = self._opening.pop(request_id, None)
-            if request_kind == "hello" and kind == "done":
-                self.info = event
-            if request_kind == "open_document" and kind == "done" and event.get("doc") in self.opened:
-                progress = self.documents.setdefault(event["doc"], Absorption(event["doc"]))
-                progress.chunks_total = int(event.get("chunks_total") or 0)
-                progress.tokens = int(event.get("tokens") or 0)
-                if opening is not None:
-                    progress.sent_chars, progress.sent_words, progress.settings = opening
-            if request_kind == "update_document" and kind == "done" and event.get("doc") in self.documents:
-                self.documents[event["doc"]].update(event, now, self.generated_at)  # what the edit unlearned
+        if not (is_done(event) or isinstance(event, Error)) or event.id not in self.pending:
+            return
+        del self.pending[event.id]
+        opening = self._opening.pop(event.id, None)
+        if isinstance(event, HelloDone):
+            self.info = event
+        if isinstance(event, DocumentOpened) and event.doc in self.opened:
+            progress = self.documents.setdefault(event.doc, Absorption(event.doc))
+            progress.chunks_total, progress.tokens = event.chunks_total, event.tokens
+            if opening is not None:
+                progress.sent_chars, progress.sent_words, progress.settings = opening
+        if isinstance(event, DocumentUpdated) and event.doc in self.documents:
+            self.documents[event.doc].update(event, now, self.generated_at)  # what the edit unlearned
 
     def forget(self, doc: str) -> None:
         self.documents.pop(doc, None)
         self.opened.discard(doc)
 
-    def abandon_pending(self) -> list[dict]:
+    def abandon_pending(self) -> list[Error]:
         """The engine died: an `error` for every request it will never answer."""
         events = [
-            {"id": request_id, "type": "error", "code": "engine_died", "message": "the engine stopped"}
-            for request_id in self.pending
+            Error(id=request_id, code=ErrorCode.ENGINE_DIED, message="the engine stopped", request=kind)
+            for request_id, kind in self.pending.items()
         ]
         self.pending.clear()
         self._opening.clear()
         self.documents.clear()
         self.opened.clear()
-        self.info = {}
+        self.info = None
         self._buffer = b""
         return events
 

@@ -52,6 +52,7 @@ from app.storage import Chapter, Library, Novel, StorageError, join_chapters
 from app.suggestions import Suggestions
 from app.themes import apply_theme, resolve_theme
 from app.word_counts import SessionWords, counts_text
+from engine.protocol import Absorption, DocumentClosed, DocumentOpened, DocumentUpdated, Error, ErrorCode
 
 log = logging.getLogger(__name__)
 
@@ -281,24 +282,16 @@ class MainWindow(QMainWindow):
         elif button is settings:
             self.edit_settings()
 
-    def _engine_event(self, event: dict) -> None:
-        kind = event.get("type")
-        if kind == "absorption" and self.novel and event.get("doc") == engine_doc(self.novel.id):
-            progress = self.client.session.documents.get(event["doc"])
-            self.panel.show_absorption(progress, self.library.chapters(self.novel.id))
-        elif kind == "error" and event.get("code") == "absorption_failed":
-            self.statusBar().showMessage(f"The model could not learn the novel ({event.get('message')}).")
-        elif kind == "done" and "adapter_deleted" in event:
+    def _engine_event(self, event) -> None:
+        shown = self.novel and getattr(event, "doc", None) == engine_doc(self.novel.id)
+        if isinstance(event, Error) and event.code == ErrorCode.ABSORPTION_FAILED:
+            self.statusBar().showMessage(f"The model could not learn the novel ({event.message}).")
+        elif isinstance(event, DocumentClosed):
             self.statusBar().showMessage(
                 "The novel's temporary adapter was deleted from this computer.", 8000
             )
-        elif (
-            kind == "done"
-            and "chunks_total" in event
-            and self.novel
-            and event.get("doc") == engine_doc(self.novel.id)
-        ):
-            progress = self.client.session.documents.get(event["doc"])
+        elif shown and isinstance(event, Absorption | DocumentOpened | DocumentUpdated):
+            progress = self.client.session.documents.get(event.doc)
             self.panel.show_absorption(progress, self.library.chapters(self.novel.id))
 
     def _engine_update_soon(self) -> None:

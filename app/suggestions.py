@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.editor import ChapterEditor
 from app.engine_client import EngineClient
+from engine.protocol import Error, ErrorCode, Generated, Token, is_done
 
 HINT = "Tab accepts, Esc rejects, Ctrl+R another, Alt+←/→ cycles"
 
@@ -55,21 +56,20 @@ class Suggestions(QObject):
         self.generation = self.client.send(kind, **fields, seed=self.seed)
         self.changed.emit()
 
-    def _event(self, event: dict) -> None:
-        if self.generation is None or event.get("id") != self.generation:
+    def _event(self, event) -> None:
+        if self.generation is None or event.id != self.generation:
             return
-        if event["type"] == "token":
-            self.editor.add_suggestion_text(event.get("text", ""))
+        if isinstance(event, Token):
+            self.editor.add_suggestion_text(event.text)
             return
-        if event["type"] not in ("done", "error"):
+        if not (isinstance(event, Error) or is_done(event)):
             return
         self.generation = None
-        if event["type"] == "error" and event.get("code") != "cancelled":
-            self.message.emit(f"The suggestion failed: {event.get('message')}")
+        if isinstance(event, Error) and event.code != ErrorCode.CANCELLED:
+            self.message.emit(f"The suggestion failed: {event.message}")
         if self.showing:
-            final = event.get("text")
-            if event["type"] == "done" and isinstance(final, str) and final != self.editor.suggestion.text:
-                self.editor.replace_suggestion(final)  # the engine cut it back to its last sentence end
+            if isinstance(event, Generated) and event.text != self.editor.suggestion.text:
+                self.editor.replace_suggestion(event.text)  # the engine cut it back to its last sentence end
             text = self.editor.suggestion.text
             if text:
                 self.alternatives.append(text)

@@ -69,7 +69,6 @@ def learn_chunk(
     tokens: torch.Tensor,
     chunks: list[tuple[int, int]],
     index: int,
-    between_steps: Callable[[], None] | None = None,
     lr_position: int | None = None,
 ) -> float:
     """Train on chunk `index` (E steps, then the replay steps); returns its test loss.
@@ -84,12 +83,10 @@ def learn_chunk(
     start, end = chunks[index]
     context = training_context(tokens, start, config)
     trainer.set_learning_rate(adapter, config.lr_at(start if lr_position is None else lr_position))
-    loss = trainer.train_chunk(adapter, context, tokens[start:end], between_steps)
+    loss = trainer.train_chunk(adapter, context, tokens[start:end])
     draw = random.Random(config.seed * 1_000_003 + index)
     for _ in range(config.replay_chunks if index else 0):
         earlier_start, earlier_end = chunks[draw.randrange(index)]
-        if between_steps is not None:
-            between_steps()
         context = training_context(tokens, earlier_start, config)
         trainer.train_step(adapter, context, tokens[earlier_start:earlier_end])
     return loss

@@ -40,6 +40,11 @@ class LoadedModel:
             self._trainer = TempLoraTrainer(load_torch_model(self.info), self.config)
         return self._trainer
 
+    @property
+    def loaded_trainer(self) -> TempLoraTrainer | None:
+        """The torch side if it is loaded (forgetting an adapter must not load it)."""
+        return self._trainer
+
     def tokens(self, text: str) -> torch.Tensor:
         """The text's token ids as the trainer wants them."""
         return torch.tensor(self.generator.tokenize(text), dtype=torch.long)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -231,13 +230,7 @@ class TempLoraTrainer:
         adapter.steps += 1
         return chunk_loss.item()
 
-    def train_chunk(
-        self,
-        name: str,
-        context: torch.Tensor,
-        chunk: torch.Tensor,
-        between_steps: Callable[[], None] | None = None,
-    ) -> float:
+    def train_chunk(self, name: str, context: torch.Tensor, chunk: torch.Tensor) -> float:
         """E optimiser steps on `chunk` after `context`.
 
         Returns the chunk's mean loss at the first step, i.e. before this chunk changed the adapter: the
@@ -248,8 +241,6 @@ class TempLoraTrainer:
         config = adapter.config
         early = config.early_epochs and adapter.chunks_trained < config.early_chunks
         for _ in range(config.early_epochs if early else config.epochs):
-            if between_steps is not None:
-                between_steps()  # where generation requests get the CPU
             losses.append(self.train_step(name, context, chunk))
         adapter.chunks_trained += 1
         return losses[0]

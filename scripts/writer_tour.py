@@ -2,11 +2,13 @@
 
     xvfb-run -a -s "-screen 0 1400x900x24" python scripts/writer_tour.py [NOVEL.txt]
 
-Imports a hard-wrapped novel (default: Persuasion from ../shared/corpus/austen), types into its last
-chapter as a writer does (a misspelt word, a name, an italic word), waits for the engine to learn the
-opening, asks for a suggestion (Ctrl+Enter) and accepts it (Tab), searches the whole novel, and opens the
-settings. Each step saves a screenshot of the window: docs/tour-*.png, and the suggestion's is also the
-README's docs/screenshot.png. A temporary LONGFORM_HOME is used.
+Imports a hard-wrapped novel (default: Persuasion from ../shared/corpus/austen), types at the end of its
+last chapter as a writer continuing a draft does (a misspelt word, a name, an italic word), waits for the
+engine to learn the pages before the cursor (learned first), asks for a suggestion (Ctrl+Enter) and accepts
+it (Tab), searches the whole novel, opens the settings, adds a sentence at a paragraph's end in the
+next-to-last chapter (learned by then: the panel says it is re-learning it), then closes the novel and
+types (nothing may change). Each step saves a screenshot of the window: docs/tour-*.png, and the
+suggestion's is also the README's docs/screenshot.png. A temporary LONGFORM_HOME is used.
 """
 
 from __future__ import annotations
@@ -60,8 +62,7 @@ def main() -> int:
     novel = window.import_manuscript(args.novel)
     print("imported:", novel.title, len(window.tree.chapter_ids()), "chapters;", flush=True)
     print(window.statusBar().currentMessage(), flush=True)
-    first = window.tree.chapter_ids()[1]
-    window.show_chapter(first)
+    window.show_chapter(window.tree.chapter_ids()[-1])
     editor = window.editor
     editor.setFocus()
     editor.moveCursor(editor.textCursor().MoveOperation.End)
@@ -104,14 +105,19 @@ def main() -> int:
     window.edit_settings()
     print("panel:", window.panel.summary.text(), flush=True)
 
-    # A sentence inserted in the middle of chapter 3: the panel as the engine re-learns.
-    window.show_chapter(window.tree.chapter_ids()[3])
+    # A sentence added at the end of a paragraph in the middle of the next-to-last chapter, learned by now
+    # (the pages before the cursor come first): the panel as the engine re-learns it.
+    wait(lambda: "Learned" in window.panel.summary.text() and "chapters" in window.panel.summary.text(), 300)
+    print("panel before the edit:", window.panel.summary.text(), flush=True)
+    window.show_chapter(window.tree.chapter_ids()[-2])
+    text = editor.manuscript_text()
     cursor = editor.textCursor()
-    cursor.setPosition(len(editor.manuscript_text()) // 2)
+    cursor.setPosition(text.index("\n\n", len(text) // 2))  # a paragraph's end
     editor.setTextCursor(cursor)
-    QTest.keyClicks(editor, " Anne said nothing more. ")
-    wait(lambda: False, 8)  # autosave, then the engine hears of the edit
-    print("panel after a mid-book edit:", window.panel.summary.text(), flush=True)
+    editor.centerCursor()
+    QTest.keyClicks(editor, " Anne said nothing more.")
+    wait(lambda: "Re-learning" in window.panel.summary.text(), 30)  # autosave, then the engine hears of it
+    print("panel after the edit:", window.panel.summary.text(), flush=True)
     shot(window, "5-mid-book-edit")
 
     # Close the novel, then type: no chapter may change.

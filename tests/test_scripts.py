@@ -93,6 +93,7 @@ def test_plot_eval_draws_a_png(tmp_path, windows):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_bench_cuda_says_when_there_is_no_gpu():
     result = run("bench_cuda.py", "--layers", "1", "--steps", "1", CUDA_VISIBLE_DEVICES="")
     assert result.returncode == 2

@@ -11,8 +11,20 @@ from __future__ import annotations
 
 import json
 
+import msgspec
+
 from app.engine_client import EngineClient
-from app.engine_session import GENERATIONS
+from engine import protocol
+from engine.protocol import GENERATIONS
+
+HELLO = {
+    "version": "0.1.0",
+    "model": "fake",
+    "architecture": "llama",
+    "device": "cpu",
+    "threads": 1,
+    "window": 1024,
+}
 
 
 class FakeEngine(EngineClient):
@@ -24,6 +36,7 @@ class FakeEngine(EngineClient):
         self.requests: list[dict] = []  # every request, as the engine would have read it
         self.streaming: list[str] = []  # generations not yet finished, oldest first (one runs at a time)
         self.cancelled: set[str] = set()
+        self.streamed: dict[str, str] = {}  # generation id -> the text streamed so far
 
     def start(self, model: str = "default", threads: int = 0, window: int = 1024) -> None:
         self.running = True
@@ -52,22 +65,39 @@ class FakeEngine(EngineClient):
         self.requests.append(json.loads(line))
         if kind in GENERATIONS:
             self.streaming.append(request_id)
-        elif kind == "cancel":
+            return request_id
+        if kind == "cancel":
             self.cancelled.add(fields.get("target"))
-        elif kind == "hello":
-            self._answer({"id": request_id, "type": "done", "model": "fake"})
-        elif kind in ("open_document", "update_document"):
-            self._answer({"id": request_id, "type": "done", "doc": fields["doc"], "chunks_total": 0})
-        else:
-            self._answer({"id": request_id, "type": "done"})
+        self._answer(protocol.encode(self._done(request_id, kind, fields)))
         self._refresh_state()
         return request_id
+
+    @staticmethod
+    def _done(request_id: str, kind: str, fields: dict):
+        """The answer of an engine with nothing to learn."""
+        nothing = {"chunks_absorbed": 0, "chunks_total": 0, "work_absorbed": 0, "work_total": 0}
+        nothing |= {"learnable_tokens": 0, "unlearned": [], "adapter_version": 0}
+        done = protocol.DONES[kind]
+        if kind == "hello":
+            return done(id=request_id, **HELLO)
+        if kind == "open_document":
+            return done(id=request_id, doc=fields["doc"], tokens=0, chunks_total=0)
+        if kind == "update_document":
+            return done(id=request_id, doc=fields["doc"], new_chunks=0, **nothing)
+        if kind == "close_document":
+            return done(id=request_id, doc=fields["doc"], adapter_deleted=True)
+        if kind == "load_model":
+            return done(id=request_id, model=fields["model"])
+        if kind == "status":
+            return done(id=request_id, documents=[])
+        return done(id=request_id)
 
     def stream(self, text: str) -> str | None:
         """The generation running now sends a token; returns its id (None: nothing is generating)."""
         if not self.streaming:
             return None
-        self._answer({"id": self.streaming[0], "type": "token", "text": text})
+        self.streamed[self.streaming[0]] = self.streamed.get(self.streaming[0], "") + text
+        self._answer(protocol.encode(protocol.Token(id=self.streaming[0], text=text)))
         return self.streaming[0]
 
     def finish(self) -> str | None:
@@ -75,20 +105,28 @@ class FakeEngine(EngineClient):
         if not self.streaming:
             return None
         request_id = self.streaming.pop(0)
+        text = self.streamed.pop(request_id, "")
         if request_id in self.cancelled:
-            self._answer({"id": request_id, "type": "error", "code": "cancelled", "message": "cancelled"})
+            message = protocol.Error(id=request_id, code="cancelled", message="cancelled", text=text)
         else:
-            self._answer({"id": request_id, "type": "done", "tokens": 0})
+            numbers = {"seconds": 0.0, "first_token_seconds": None, "prompt_tokens_evaluated": 0}
+            done = protocol.DONES[self.session.pending.get(request_id, "continue")]
+            message = done(id=request_id, text=text, tokens=0, adapter_version=0, **numbers)
+        self._answer(protocol.encode(message))
         return request_id
 
-    def _answer(self, event: dict) -> None:
-        for parsed in self.session.feed((json.dumps(event) + "\n").encode("utf-8")):
+    def absorbed(self, progress: protocol.DocumentProgress) -> None:
+        """The engine learned a chunk: its absorption event, with these fields."""
+        self._answer(protocol.encode(protocol.Absorption(**msgspec.structs.asdict(progress))))
+
+    def _answer(self, line: bytes) -> None:
+        for parsed in self.session.feed(line):
             self.event.emit(parsed)
         self._refresh_state()
 
     def _die(self) -> None:
         self.running = False
-        self.streaming, self.cancelled = [], set()
+        self.streaming, self.cancelled, self.streamed = [], set(), {}
         for event in self.session.abandon_pending():
             self.event.emit(event)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.absorption_panel import AbsorptionPanel
 from app.engine_session import Absorption
 from app.storage import Chapter, join_chapters
+from tests.app.events import absorbed
 
 
 def twelve_chapters() -> list[Chapter]:
@@ -25,9 +26,7 @@ def test_the_panel_names_the_chapters_learned_and_the_time_left(qtbot):
     chapters = twelve_chapters()
     progress = opened(chapters)
     for t, n in [(0.0, 50), (6.0, 51), (12.0, 52)]:  # 6 s a chunk of 256 tokens
-        progress.update(
-            {"chunks_absorbed": n, "chunks_total": 63, "adapter_version": n, "loss": 3 - n / 100}, t
-        )
+        progress.update(absorbed(n, 63, loss=3 - n / 100), t)
     panel.show_absorption(progress, chapters)
     assert panel.summary.text() == "Learned chapters 1–9 of 12 (76% of the book). Learning chapter 10…"
     assert panel.eta.text() == "Time left: about 1 min 06 s"  # 11 chunks at 6 s
@@ -41,7 +40,7 @@ def test_an_up_to_date_panel_says_so(qtbot):
     qtbot.addWidget(panel)
     chapters = twelve_chapters()
     progress = opened(chapters)
-    progress.update({"chunks_absorbed": 63, "chunks_total": 63, "adapter_version": 63}, 0.0)
+    progress.update(absorbed(63, 63), 0.0)
     panel.show_absorption(progress, chapters)
     assert panel.summary.text().startswith("Learned chapters 1–11 of 12 (99% of the book). The last 3 words")
     assert panel.eta.text() == "Up to date"
@@ -77,8 +76,16 @@ def test_the_window_shows_the_novels_chapters_learned_and_asks_for_words_in_its_
     opened_with = next(r["text"] for r in reversed(engine.requests) if r["type"] == "open_document")
     progress.tokens, progress.sent_chars = len(opened_with) // 4, len(opened_with)
     progress.sent_words = round(progress.tokens / 1.5)
-    event = {"id": None, "type": "absorption", "doc": doc, "chunks_absorbed": 52, "chunks_total": 63}
-    engine._answer({**event, "adapter_version": 52, "loss": 2.5})
+    engine.absorbed(absorbed(52, 63, doc=doc, loss=2.5))
     assert window.panel.summary.text() == "Learned chapters 1–9 of 12 (76% of the book). Learning chapter 10…"
     window.continue_text()
     assert engine.requests[-1]["type"] == "continue" and engine.requests[-1]["max_tokens"] == 150
+
+
+def test_the_time_left_is_said_as_precisely_as_it_is_known():
+    from app.absorption_panel import describe_eta
+
+    assert describe_eta(None) == "Time left: estimating…" and describe_eta(0.4) == "Up to date"
+    assert describe_eta(42) == "Time left: about 42 s" and describe_eta(66) == "Time left: about 1 min 06 s"
+    assert describe_eta(23 * 60 + 14) == "Time left: about 23 min"  # not "23 min 14 s"
+    assert describe_eta(1407 * 60 + 42) == "Time left: about 23 h 27 min"  # not "1407 min 42 s"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +27,7 @@ PROSE = st.text(
 UNUSUAL = "Emoji 😀👨\u200d👩 · RTL שלום عالم · combining e\u0301 · NUL \x00 · tab\t · form feed \x0c"
 
 
+@pytest.mark.slow
 @given(PROSE)
 @example("\x00\x00")  # an exported chapter of NULs once re-imported as "binary"
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -76,6 +78,7 @@ def test_line_breaks_are_normalised_and_nothing_else(qtbot):
     assert editor.manuscript_text() == UNUSUAL
 
 
+@pytest.mark.slow
 def test_a_very_long_chapter_saves_and_reloads(qtbot):
     library = Library()
     text = (UNUSUAL + "\n") * 40_000  # ~4 MB
@@ -89,6 +92,7 @@ def test_a_very_long_chapter_saves_and_reloads(qtbot):
     assert len(library.chapter(window.chapter_id).text) == len(text) + 1
 
 
+@pytest.mark.slow
 def test_a_fifty_megabyte_import(tmp_path):
     path = tmp_path / "huge.txt"
     block = "".join(f"Chapter {i}\n\n" + "All work and no play. " * 2000 + "\n\n" for i in range(1, 1201))

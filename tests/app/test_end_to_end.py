@@ -11,6 +11,7 @@ import pytest
 from app.main_window import MainWindow, engine_doc
 from app.settings import Settings
 from app.storage import Library
+from engine.protocol import Generated
 from tests.conftest import SAMPLE_TEXT
 
 pytestmark = pytest.mark.slow
@@ -128,22 +129,20 @@ def test_the_first_words_show_as_soon_as_the_engine_writes_them(window, qtbot):
     qtbot.keyClick(window.editor, "\t")
 
     shown: list[float] = []
-    done: list[dict] = []
+    done: list[Generated] = []
 
     def on_change(*_):
         if not shown and window.editor.suggestion is not None and window.editor.suggestion.text:
             shown.append(time.perf_counter())
 
     window.editor.document().contentsChange.connect(on_change)
-    window.client.event.connect(
-        lambda e: done.append(e) if e.get("type") == "done" and "first_token_seconds" in e else None
-    )
+    window.client.event.connect(lambda e: done.append(e) if isinstance(e, Generated) else None)
     pressed = time.perf_counter()
     window.continue_text()
     qtbot.waitUntil(lambda: bool(done), timeout=120_000)
     app_seconds = shown[0] - pressed
-    engine_seconds = done[0]["first_token_seconds"]
-    assert done[0]["prompt_tokens_evaluated"] <= 3  # the accepted suggestion was already in the cache
+    engine_seconds = done[0].first_token_seconds
+    assert done[0].prompt_tokens_evaluated <= 3  # the accepted suggestion was already in the cache
     assert app_seconds <= engine_seconds + 0.1, (app_seconds, engine_seconds)
 
 

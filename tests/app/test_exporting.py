@@ -110,6 +110,7 @@ def test_docx_round_trip_keeps_text_chapters_and_italics(tmp_path):
     assert chapters == expected
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="the Austen corpus is not beside the checkout")
 def test_a_whole_imported_novel_survives_a_docx_round_trip(tmp_path):
     title, chapters = read_manuscript(CORPUS / "persuasion.txt")

@@ -98,6 +98,7 @@ def fill(folder: Path) -> Path:
     return filler
 
 
+@pytest.mark.slow
 def test_full_disk_while_saving_keeps_the_saved_state_and_saves_again_once_freed(small_disk, qtbot):
     library = Library()
     novel = library.create_novel("Emma", [("One", "Saved before the disk filled.")])

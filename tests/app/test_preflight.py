@@ -67,6 +67,7 @@ def hidden_libraries_wrapper(tmp_path: Path) -> list[str]:
     return ["unshare", "-m", "sh", "-c", f'{mount} && exec "$@"', "sh"]
 
 
+@pytest.mark.slow
 def test_no_display_exits_2_with_one_line():
     for platform in ("xcb", None):  # asked for, and Qt's default on Linux
         result = run_longform(environment(QT_QPA_PLATFORM=platform))
@@ -81,6 +82,7 @@ def test_a_display_nobody_answers_exits_2():
     assert f"no X server answers at DISPLAY={display}" in one_line(result)
 
 
+@pytest.mark.slow
 def test_missing_x_libraries_named_with_the_command_that_installs_them(tmp_path):
     hide = hidden_libraries_wrapper(tmp_path)
     env = environment(QT_QPA_PLATFORM="xcb", DISPLAY=unused_display())
@@ -127,6 +129,7 @@ def test_a_wayland_session_falls_back_to_xcb_and_tells_its_problem():
         preflight.check_platform(env)
 
 
+@pytest.mark.slow
 def test_debian_package_names_match_dpkg():
     """Every library the xcb and wayland plugins load, named as the package dpkg says ships it."""
     if not shutil.which("dpkg"):
@@ -193,6 +196,7 @@ def test_another_model_does_not_need_the_embedded_one(monkeypatch):
     preflight.check_model("/models/my.gguf")
 
 
+@pytest.mark.slow
 def test_starting_the_app_loads_no_qt_library_before_the_preflight():
     qt = "sorted({line.split('/')[-1] for line in open('/proc/self/maps') if 'libQt6' in line})"
     code = f"import app.main; print({qt})"

@@ -11,6 +11,7 @@ import pytest
 from app.main_window import MainWindow, engine_doc
 from app.settings import Settings
 from app.storage import Library
+from engine.protocol import Error
 from tests.conftest import SAMPLE_TEXT
 
 pytestmark = pytest.mark.slow
@@ -38,7 +39,7 @@ def test_soak(qtbot, home_with_model_cache):
     window.start_engine()
     window.open_novel(novel.id)  # the short first chapter: prompts stay small, so cycles are quick
     errors = []
-    window.client.event.connect(lambda e: errors.append(e) if e.get("type") == "error" else None)
+    window.client.event.connect(lambda e: errors.append(e) if isinstance(e, Error) else None)
 
     # Warm: every chunk learned once, so the largest training example (a chunk with its whole L_T context)
     # has run and the allocators hold their working set; memory is measured from there on. (Measured from
@@ -85,7 +86,7 @@ def test_soak(qtbot, home_with_model_cache):
         engine_threads_end=threads(engine),
         accepted=accepted,
         cycles_while_absorbing=absorbing,
-        errors=[e.get("code") for e in errors],
+        errors=[e.code for e in errors],
         engine_restarts=len(window.client.restarts),
         adapter_version=max(a.adapter_version for a in window.client.session.documents.values()),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ STANZA = st.lists(
 @given(
     st.lists(PARAGRAPH, min_size=2, max_size=12), st.integers(66, 100), st.sampled_from(["", "  ", "    "])
 )
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 def test_wrapped_paragraphs_come_back_whole(paragraphs, width, indent):
     wrapped = "\n\n".join(textwrap.fill(p, width, initial_indent=indent) for p in paragraphs)
@@ -40,6 +42,7 @@ def test_paragraphs_marked_only_by_an_indented_first_line_come_apart(paragraphs,
 LONG_PARAGRAPH = st.lists(WORD, min_size=60, max_size=120).map(" ".join)
 
 
+@pytest.mark.slow
 @given(st.lists(LONG_PARAGRAPH, min_size=3, max_size=6), st.lists(STANZA, max_size=3))
 @settings(max_examples=100, deadline=None)
 def test_short_capitalised_lines_between_prose_keep_their_breaks(paragraphs, stanzas):

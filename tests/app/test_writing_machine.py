@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 import shiboken6
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -383,6 +384,7 @@ class WritingSession(RuleBasedStateMachine):
         assert self.window.tree.current_chapter() == self.shown
 
 
+@pytest.mark.slow
 def test_a_writing_session_never_loses_or_misplaces_text(qapp, monkeypatch):
     monkeypatch.setattr(main_window, "ask_name", lambda *a, **k: WritingSession.answers.name)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)

@@ -8,6 +8,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import SAMPLE_TEXT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,6 +23,7 @@ def test_the_bench_text_is_the_shipped_opening_of_persuasion():
     assert "Sir Walter Elliot, of Kellynch Hall" in text
 
 
+@pytest.mark.slow
 def test_the_wheel_holds_the_bench_text(tmp_path):
     source = tmp_path / "source"
     source.mkdir()

@@ -122,17 +122,20 @@ def test_eval_without_long_window_reports_null(short_text, shared_home):
     assert report["long_window_ppl"] is None and report["long_window_temp_lora_ppl"] is None
 
 
+@pytest.mark.slow
 def test_missing_file_is_one_clear_line(tmp_path):
     result = run_engine("continue", str(tmp_path / "nope.txt"), home=tmp_path)
     assert_one_clear_line(result, "not found", "nope.txt")
 
 
+@pytest.mark.slow
 def test_empty_text_is_one_clear_line(tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_text("  \n\n")
     assert_one_clear_line(run_engine("eval", str(empty), home=tmp_path), "empty")
 
 
+@pytest.mark.slow
 def test_a_binary_file_is_one_clear_line(tmp_path):
     # A Windows-1252 text is read as the app imports it (tests/engine/test_text_files.py); a binary is not.
     photo = tmp_path / "photo.txt"
@@ -140,6 +143,7 @@ def test_a_binary_file_is_one_clear_line(tmp_path):
     assert_one_clear_line(run_engine("continue", str(photo), home=tmp_path), "binary", "photo.txt")
 
 
+@pytest.mark.slow
 def test_a_model_that_is_not_gguf_is_one_clear_line(tmp_path, short_text):
     fake = tmp_path / "model.gguf"
     fake.write_bytes(b"PK\x03\x04 this is a zip file")
@@ -148,11 +152,13 @@ def test_a_model_that_is_not_gguf_is_one_clear_line(tmp_path, short_text):
     )
 
 
+@pytest.mark.slow
 def test_a_missing_model_is_one_clear_line(tmp_path, short_text):
     result = run_engine("eval", str(short_text), "--model", str(tmp_path / "gone.gguf"), home=tmp_path)
     assert_one_clear_line(result, "not found")
 
 
+@pytest.mark.slow
 def test_an_unsupported_architecture_is_one_clear_line(tmp_path, short_text):
     import gguf
     import numpy as np
@@ -169,6 +175,7 @@ def test_an_unsupported_architecture_is_one_clear_line(tmp_path, short_text):
     assert_one_clear_line(result, "phi3", "not supported")
 
 
+@pytest.mark.slow
 def test_a_truncated_model_is_one_clear_line(tmp_path, short_text):
     from engine.models import default_model_path
 
@@ -179,11 +186,13 @@ def test_a_truncated_model_is_one_clear_line(tmp_path, short_text):
     assert_one_clear_line(result, "cut.gguf")
 
 
+@pytest.mark.slow
 def test_bad_hyperparameter_is_one_clear_line(tmp_path, short_text):
     result = run_engine("eval", str(short_text), "--rank", "0", home=tmp_path)
     assert_one_clear_line(result, "rank")
 
 
+@pytest.mark.slow
 def test_bad_long_every_is_one_clear_line(tmp_path, short_text):
     result = run_engine("eval", str(short_text), "--long-window", "512", "--long-every", "0", home=tmp_path)
     assert_one_clear_line(result, "--long-every")

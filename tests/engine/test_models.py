@@ -10,6 +10,7 @@ from engine import models
 from engine.errors import ModelError
 
 
+@pytest.mark.slow
 def test_default_model_is_found_in_its_package():
     path = models.resolve_model("default")
     assert path.name == "SmolLM2-135M-Instruct.Q4_1.gguf"

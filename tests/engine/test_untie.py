@@ -23,6 +23,7 @@ def test_a_model_with_its_own_head_is_used_as_it_is(tmp_path):
     assert generation_model_path(info) == info.path
 
 
+@pytest.mark.slow
 def test_the_copy_adds_the_embeddings_as_the_head_and_computes_the_same_logits(longform_home):
     from engine.generate import load_llama
 
@@ -51,6 +52,7 @@ def test_the_copy_adds_the_embeddings_as_the_head_and_computes_the_same_logits(l
     np.testing.assert_array_equal(logits[0], logits[1])
 
 
+@pytest.mark.slow
 def test_an_unwritable_cache_gives_a_clear_message(longform_home):
     longform_home.mkdir(parents=True, exist_ok=True)
     (longform_home / "cache").write_text("not a folder")  # the copy cannot be written under it
@@ -58,6 +60,7 @@ def test_an_unwritable_cache_gives_a_clear_message(longform_home):
         generation_model_path(inspect_model(resolve_model("default")))
 
 
+@pytest.mark.slow
 def test_a_changed_model_file_replaces_the_caches_of_its_earlier_version(longform_home, tmp_path):
     import os
     import shutil

@@ -1,0 +1,24 @@
+"""Engine events as the tests need them: the absorption fields of a book whose first chunks are learned."""
+
+from __future__ import annotations
+
+from app.book_progress import learned_tokens
+from engine.config import TempLoraConfig
+from engine.protocol import DocumentProgress
+
+
+def absorbed(n: int, total: int, doc: str = "d", loss: float | None = None) -> DocumentProgress:
+    """`n` of `total` chunks learned, in text order, with the default chunk sizes (one work unit a chunk)."""
+    config = TempLoraConfig()
+    complete, done = learned_tokens(total, config), learned_tokens(min(n, total), config)
+    return DocumentProgress(
+        doc=doc,
+        chunks_absorbed=n,
+        chunks_total=total,
+        work_absorbed=n,
+        work_total=total,
+        learnable_tokens=complete,
+        unlearned=[(done, complete)] if done < complete else [],
+        adapter_version=n,
+        loss=loss,
+    )
