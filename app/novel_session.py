@@ -141,7 +141,7 @@ class NovelSession:
         if self.chapter_id is None:
             return Saved(ok=True)
         try:
-            changed = self.library.save_text(self.chapter_id, self.page.manuscript_text(), keep_revision)
+            changed = self.library.save_text(self.chapter_id, self.page.manuscript_text(), keep_revision=keep_revision)
         except StorageError as e:
             first, self.save_failed = not self.save_failed, True
             notice = f"{e}\n\nYour text stays in the editor; Longform retries every few seconds."
