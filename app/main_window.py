@@ -2,8 +2,8 @@
 
 What is open, what is saved when and what the engine is sent is decided in app/novel_session.py, without
 Qt; this window shows it, asks the writer (dialogs) and runs the timers. Typing is saved 1.5 s after it
-stops and on every switch or close; the engine hears about it a little later (debounced). The menus, the
-shortcuts and the F1 help come from one table, app/actions.py.
+stops and on every switch or close; the engine hears about it a little later (debounced). The menus come
+from one table (app/actions.py); commands of one menu are in app/*_menu.py (parts of this class).
 """
 
 from __future__ import annotations

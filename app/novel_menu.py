@@ -15,7 +15,7 @@ from app import trash
 from app.backup import backups
 from app.dialogs import SettingsDialog, choose_backup
 from app.exporting import FORMATS, ExportProblem
-from app.importing import ImportProblem, read_manuscript
+from app.importing import FILE_FILTER, ImportProblem, read_manuscript
 from app.storage import Novel
 from app.themes import apply_theme
 
@@ -54,8 +54,6 @@ class NovelMenu:
             self.open_novel(novel.id)
 
     def import_manuscript(self, path: Path | None = None) -> Novel | None:
-        from app.importing import FILE_FILTER
-
         if path is None:
             name, _ = QFileDialog.getOpenFileName(self, "Import a manuscript", str(Path.home()), FILE_FILTER)
             if not name:

@@ -8,7 +8,6 @@ here from the stored chapters and the chapter in the editor as it is now.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +19,6 @@ from app.exporting import export_novel
 from app.importing import Manuscript
 from app.storage import Chapter, Library, Novel, StorageError, join_chapters
 from app.word_counts import SessionWords, counts_text, words
-
-log = logging.getLogger(__name__)
 
 AUTOSAVE_MS = 1500  # after typing stops
 MAX_UNSAVED_SECONDS = 10  # while typing goes on
@@ -140,8 +137,9 @@ class NovelSession:
         """Save the chapter in the editor; on failure the text stays in the editor and saving is retried."""
         if self.chapter_id is None:
             return Saved(ok=True)
+        text = self.page.manuscript_text()
         try:
-            changed = self.library.save_text(self.chapter_id, self.page.manuscript_text(), keep_revision=keep_revision)
+            changed = self.library.save_text(self.chapter_id, text, keep_revision=keep_revision)
         except StorageError as e:
             first, self.save_failed = not self.save_failed, True
             notice = f"{e}\n\nYour text stays in the editor; Longform retries every few seconds."
