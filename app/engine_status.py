@@ -25,7 +25,7 @@ class EngineFailedBox(QMessageBox):
 
     def __init__(
         self,
-        parent: QWidget,
+        parent: QWidget | None,
         message: str,
         use_default: Callable[[], None],
         open_settings: Callable[[], None],
