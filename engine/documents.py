@@ -50,7 +50,7 @@ class Documents:
 
     def progress(self, d: Document) -> DocumentProgress:
         return DocumentProgress(
-            doc=d.doc, **d.chunks.status(), adapter_version=d.adapter_version, loss=d.loss
+            doc=d.doc, **d.chunks.status(d.place), adapter_version=d.adapter_version, loss=d.loss
         )
 
     def register(self, name: str, text: str, config: TempLoraConfig) -> Document:
