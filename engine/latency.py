@@ -125,31 +125,42 @@ def writer_latency(text: str, words: int = 60, threads: int | None = None, model
     finally:
         engine.stop()
     result.update(bare_decode(text[:12000], threads, model))
-    result["decode_ratio_idle"] = result["decode_tokens_per_second"] / result["bare_decode_tokens_per_second"]
-    result["decode_ratio_while_absorbing"] = (
-        result["decode_tokens_per_second_while_absorbing"] / result["bare_decode_tokens_per_second"]
-    )
+    bare = result["bare_decode_tokens_per_second"]
+    result["decode_ratio_idle"] = result["decode_tokens_per_second"] / bare
+    result["decode_ratio_while_absorbing"] = result["decode_tokens_per_second_while_absorbing"] / bare
     return result
 
 
 def bare_decode(text: str, threads: int | None, model: str, tokens: int = 120) -> dict:
-    """llama.cpp's own loop (`eval` then `generate`) on the model the engine loads, in this process."""
-    from engine.generate import Generator
+    """llama.cpp's own loop (`eval` then `generate`) on the model the engine loads, in this process: with
+    every core (`bare_decode_tokens_per_second`) and with the engine's decoding threads."""
+    import llama_cpp
+
+    from engine.generate import Generator, decode_threads, default_threads
     from engine.models import inspect_model, resolve_model
     from engine.untie import generation_model_path
 
-    gen = Generator(generation_model_path(inspect_model(resolve_model(model))), threads=threads)
+    cores = threads or default_threads()
+    gen = Generator(generation_model_path(inspect_model(resolve_model(model))), threads=cores)
+    result = {}
     try:
         prompt = gen.prompt_tokens(text, 200)
-        gen.llm.eval(prompt)
-        start, produced = time.perf_counter(), 0
-        for _ in gen.llm.generate([], reset=False, temp=0.8, top_k=40, top_p=0.95, repeat_penalty=1.1):
-            produced += 1
-            if produced == 1:
-                start = time.perf_counter()  # as the engine's figure: from the first token on
-            if produced == tokens:
-                break
-        seconds = time.perf_counter() - start
+        for key, count in (
+            ("bare_decode_tokens_per_second", cores),
+            ("bare_decode_tokens_per_second_engine_threads", decode_threads(cores)),
+        ):
+            llama_cpp.llama_set_n_threads(gen.llm.ctx, count, cores)
+            gen.llm.reset()
+            gen.llm.eval(prompt)
+            start, produced = time.perf_counter(), 0
+            for _ in gen.llm.generate([], reset=False, temp=0.8, top_k=40, top_p=0.95, repeat_penalty=1.1):
+                produced += 1
+                if produced == 1:
+                    start = time.perf_counter()  # as the engine's figure: from the first token on
+                if produced == tokens:
+                    break
+            result[key] = (produced - 1) / (time.perf_counter() - start)
     finally:
         gen.close()
-    return {"bare_decode_tokens_per_second": (produced - 1) / seconds}
+    result["decode_threads"] = decode_threads(cores)
+    return result
