@@ -1,0 +1,103 @@
+"""The tally of what the adapter learned: tokens to words, the book's names, the ranking (no model)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from engine.known_words import KnownWords, Word, starts_sentence, token_texts, words_of
+
+
+def test_a_words_gain_is_the_sum_of_its_tokens_gains():
+    texts = ["Sir", " Walter", " Ell", "iot", ",", " of", " Kelly", "n", "ch", " Hall", "."]
+    gains = [0.0, 1.0, 0.5, 0.25, 9.0, 0.0, 0.1, 0.2, 0.3, 0.0, 9.0]
+    words = words_of(texts, gains, before="\n\n")
+    assert [(w.text, w.starts_sentence) for w in words] == [
+        ("Sir", True),
+        ("Walter", False),
+        ("Elliot", False),
+        ("of", False),
+        ("Kellynch", False),
+        ("Hall", False),
+    ]
+    assert [w.gain for w in words] == pytest.approx([0.0, 1.0, 0.75, 0.0, 0.6, 0.0])
+
+
+def test_gains_missing_for_the_first_tokens_leave_those_words_unmeasured():
+    words = words_of(["Anne", " smiled"], [0.5])  # the text's first token has no prediction
+    assert [(w.text, w.gain) for w in words] == [("Anne", None), ("smiled", 0.5)]
+    assert [w.gain for w in words_of(["Anne", " smiled"])] == [None, None]
+
+
+def test_a_character_split_over_tokens_belongs_to_the_last_of_them():
+    assert token_texts([b" Zo", b"\xc3", b"\xab", b"!"]) == [" Zo", "", "ë", "!"]
+    assert [w.text for w in words_of(token_texts([b" Zo", b"\xc3", b"\xab"]), [1.0, 1.0, 1.0])] == ["Zoë"]
+
+
+def test_sentence_starts_are_after_a_full_stop_a_blank_line_or_the_start_but_not_after_mr():
+    assert starts_sentence("") and starts_sentence("He left. ") and starts_sentence('She cried. "')
+    assert starts_sentence("Chapter 1\n\n\n") and starts_sentence("HALL.\n\n“")
+    assert not starts_sentence("said Mr. ") and not starts_sentence("and then\n")
+    assert not starts_sentence("Sir ")
+
+
+def measured(text: str, gains: dict[str, float]) -> list[Word]:
+    return [Word(w.text, w.starts_sentence, gains.get(w.text)) for w in words_of([text], before="x. ")]
+
+
+def test_the_names_shown_are_capitalised_mid_sentence_three_times_never_lower_case_and_gained():
+    tally = KnownWords()
+    text = (
+        "Then Anne saw Wentworth and the Kellynch party. The house was quiet. Then Anne met Wentworth "
+        "at Kellynch with Mr Shepherd. So Anne and Wentworth left Kellynch, and Mr Shepherd stayed. "
+        "Then Lady Russell came. "
+    )
+    gains = {"Anne": 2.0, "Wentworth": 1.0, "Kellynch": 0.1, "Shepherd": 1.5, "Mr": 3.0}
+    tally.add(measured(text, gains))
+    # Kellynch: seen and measured, but not half as likely again; Shepherd: twice only; Mr: not a name;
+    # Russell: once, unmeasured.
+    assert tally.best() == [("Anne", 7.4), ("Wentworth", 2.7)]
+    tally.add(measured("Then Mr Shepherd came.", {"Shepherd": 0.5}))
+    assert tally.best() == [("Anne", 7.4), ("Shepherd", round(math.exp(3.5 / 3), 1)), ("Wentworth", 2.7)]
+    assert tally.best(n=1) == [("Anne", 7.4)]
+
+
+def test_a_word_the_book_also_writes_in_lower_case_is_not_a_name():
+    tally = KnownWords()
+    tally.add(measured("and The x, and The y, and The z, and Bath, Bath, Bath", {"The": 3.0, "Bath": 1.0}))
+    assert tally.best() == [("The", 20.1), ("Bath", 2.7)]
+    tally.add(measured("and the w", {}))
+    assert tally.best() == [("Bath", 2.7)]
+
+
+def test_a_name_at_sentence_starts_only_is_not_counted_as_seen():
+    tally = KnownWords()
+    tally.add(measured("Anne left. Anne came. Anne sat. Anne stood.", {"Anne": 2.0}))
+    assert tally.best() == []
+    tally.add(measured("Then Anne, and Anne, and Anne left.", {}))
+    assert tally.best() == [("Anne", 7.4)]  # the gain of every measured occurrence counts
+
+
+@pytest.mark.slow
+def test_the_engine_learns_the_names_of_persuasion_and_says_so(home_with_model_cache, sample_text):
+    from engine.serve_client import EngineProcess
+
+    engine = EngineProcess(home_with_model_cache)
+    try:
+        engine.request(id="o", type="open_document", doc="persuasion", text=sample_text)
+        said: list[list[str]] = []
+        while True:
+            event = engine.wait_for(lambda e: e["type"] == "absorption", timeout=600)
+            said.append([name for name, _ in event["known_words"]])
+            if not event["unlearned"]:
+                break
+        last = event["known_words"]
+    finally:
+        engine.stop()
+    assert said[0] == []  # the first chunk's adapter is the base model: nothing learned to show
+    # The opening's names (each capitalised in mid-sentence at least 3 times, never in lower case).
+    names = {"Elliot", "Walter", "Elizabeth", "Kellynch", "Russell", "Anne", "Mary", "Hall", "Charles"}
+    shown = {name for name, _ in last}
+    assert len(shown & names) >= 3 and shown <= names, last
+    assert all(times >= 1.5 for _, times in last) and len(last) <= 8
