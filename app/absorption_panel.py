@@ -38,7 +38,10 @@ def describe_known(words: list[tuple[str, float]]) -> str:
 
 def explain_known(words: list[tuple[str, float]]) -> str:
     """The tooltip: how much likelier each name has become."""
-    lines = [f"{name}: {times:g} times as likely" for name, times in words]
+    lines = [
+        f"{name}: {times:.0f} times as likely" if times >= 10 else f"{name}: {times:g} times as likely"
+        for name, times in words
+    ]
     return "Names from your book that the model now expects far more often than before it read it:\n" + (
         "\n".join(lines)
     )

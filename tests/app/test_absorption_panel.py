@@ -91,11 +91,11 @@ def test_the_panel_names_what_the_model_knows_once_it_knows_some(qtbot):
     progress.update(absorbed(5, 63), 0.0)
     panel.show_absorption(progress, chapters)
     assert not panel.known.isVisible()  # nothing measured yet: no line at all
-    known = [("Anne", 7.4), ("Wentworth", 5.0), ("Kellynch", 2.7)]
+    known = [("Anne", 23.4), ("Wentworth", 5.0), ("Kellynch", 2.7)]
     progress.update(absorbed(6, 63, known_words=known), 6.0)
     panel.show_absorption(progress, chapters)
     assert panel.known.isVisible() and panel.known.text() == "It knows Anne, Wentworth and Kellynch now."
-    assert "Wentworth: 5 times as likely" in panel.known.toolTip()
+    assert "Anne: 23 times as likely\nWentworth: 5 times as likely" in panel.known.toolTip()
     progress.update(absorbed(7, 63, known_words=[("Anne", 8.1)]), 12.0)
     panel.show_absorption(progress, chapters)
     assert panel.known.text() == "It knows Anne now."
