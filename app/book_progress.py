@@ -97,7 +97,7 @@ class Learned:
     chapters_learned: int  # chapters 1 to this one are learned to their last word
     learning: int | None  # the chapter being learned now (1-based); None when nothing waits for the engine
     learned_anywhere: int  # chapters learned to their last word, wherever they are (an edit leaves gaps)
-    relearning: bool  # the text being learned was learned before an edit: learned text follows it
+    relearning: bool  # the text being learned was learned before the writer changed it (the engine says)
     percent: int  # of the book's text
     waiting_words: int  # words at the end that wait for their chunk to be complete before they are learned
     words_to_next: int  # words still to write before they are
@@ -118,8 +118,9 @@ def learned(progress: Absorption, chapters: list[Chapter]) -> Learned:
     ]
     chapters_learned = next((i for i, known in enumerate(is_learned) if not known), len(ends))
     learning = None
-    if gaps:  # the engine learns in text order: the first gap is where it is
-        learning = 1 + sum(1 for end in ends[:-1] if end <= gaps[0][0] * per_token) if ends else None
+    if gaps and ends:  # where the engine said it learns next (the writer's place first), else the first gap
+        at = progress.learning[0] if progress.learning else gaps[0][0]
+        learning = 1 + sum(1 for end in ends[:-1] if end <= at * per_token)
     waiting = max(0.0, total_tokens - complete)
     to_next = max(0.0, next_chunk_tokens(progress.chunks_total, config) - waiting)
     percent = min(100, int(100 * done / total_tokens)) if total_tokens > 0 else 0
@@ -128,7 +129,7 @@ def learned(progress: Absorption, chapters: list[Chapter]) -> Learned:
         chapters_learned,
         learning,
         sum(is_learned),
-        bool(gaps) and gaps[0][1] < complete,
+        bool(gaps) and progress.relearning,
         percent,
         round(waiting / per_word),
         round(to_next / per_word),
@@ -160,13 +161,16 @@ def describe_learning(progress: Absorption, chapters: list[Chapter]) -> str:
         )
     if not of:
         said = f"Learned {state.percent}% of the book."
-    elif state.learning and state.relearning:  # an edit left a gap before learned text
+    elif state.learning and state.relearning:  # the writer changed a chapter the model had learned
         return (
             f"Learned {state.learned_anywhere} of {of} chapters ({state.percent}% of the book). "
             f"Re-learning chapter {state.learning} after the edit…"
         )
+    elif state.learned_anywhere > n:  # learned out of order: the writer's place first, then across the book
+        said = f"Learned {state.learned_anywhere} of {of} chapters ({state.percent}% of the book)."
+        return said + (f" Learning chapter {state.learning}…" if state.learning else "")
     elif n == 0:
-        doing = "Learning chapter 1" if state.learning else "Learned part of chapter 1"
+        doing = f"Learning chapter {state.learning}" if state.learning else "Learned part of chapter 1"
         said = f"{doing} of {of}{'…' if state.learning else ''} ({state.percent}% of the book)."
     else:
         which = "all" if n == of and of > 1 else ("chapter 1" if n == 1 else f"chapters 1–{n}")

@@ -28,35 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.actions import help_rows
 from app.book_progress import DEFAULT_TOKENS_PER_WORD
 from app.settings import RANGES, THEMES, Settings, problems
 from app.storage import Revision
 from engine.model_names import installed_models
 
-SHORTCUTS = [
-    ("Continue from the cursor", "Ctrl+Enter"),
-    ("Accept the suggestion", "Tab"),
-    ("Reject the suggestion", "Esc"),
-    ("Another alternative", "Ctrl+R"),
-    ("Previous / next alternative", "Alt+Left / Alt+Right"),
-    ("Stop generating", "Ctrl+."),
-    ("New chapter with AI", "Ctrl+Shift+N"),
-    ("New chapter", "Ctrl+N"),
-    ("Rename chapter", "F2"),
-    ("Find / replace", "Ctrl+F / Ctrl+H"),
-    ("Find in the whole novel", "Ctrl+Shift+F"),
-    ("Cut / copy / paste", "Ctrl+X / Ctrl+C / Ctrl+V"),
-    ("Italic / bold", "Ctrl+I / Ctrl+B"),
-    ("Undo / redo", "Ctrl+Z / Ctrl+Shift+Z"),
-    ("Distraction-free full screen", "F11"),
-    ("Dark / light theme", "Ctrl+Shift+L"),
-    ("Open a novel", "Ctrl+O"),
-    ("Import a manuscript", "Ctrl+Shift+I"),
-    ("Export the novel", "Ctrl+E"),
-    ("Chapter revisions", "Ctrl+Shift+R"),
-    ("Settings", "Ctrl+,"),
-    ("Help", "F1"),
-]
+SHORTCUTS = help_rows()  # (what, keys) for the F1 help, from the table that builds the menus
 
 
 def ask_name(parent: QWidget, title: str, label: str, current: str = "") -> str | None:

@@ -47,6 +47,10 @@ class Absorption:
     # Where the learnable text ends (the last chunk may still be waiting for words) and the token ranges
     # before it not learned yet: an edit in chapter 3 leaves a gap there. None until the first event.
     learnable_tokens: int | None = None
+    # The chunk the engine learns next (token span; None: up to date or not said) and whether it holds text
+    # the writer changed after it was learned.
+    learning: tuple[int, int] | None = None
+    relearning: bool = False
     unlearned: list[tuple[int, int]] | None = None
     # What the document was opened with, for the writer's units (app/book_progress.py): the engine's token
     # count of the text sent, that text's characters and words, and the Temp-LoRA settings sent with it.
@@ -90,6 +94,7 @@ class Absorption:
         self.adapter_version = event.adapter_version
         self.learnable_tokens, self.unlearned = event.learnable_tokens, list(event.unlearned)
         self.known_words = [tuple(pair) for pair in event.known_words]
+        self.learning, self.relearning = event.learning, event.relearning
         if event.loss is not None:
             self.losses.append(event.loss)
         self.stamps.append((now, self.work_absorbed, self.work_total, generated_at))

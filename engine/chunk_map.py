@@ -47,6 +47,7 @@ class Chunk:
     start: int
     end: int
     learned: bool = False
+    edited: bool = False  # cut anew where the writer changed text the adapter had learned: re-learning
 
     @property
     def span(self) -> tuple[int, int]:
@@ -118,9 +119,10 @@ class ChunkMap:
                 ranges.append(c.span)
         return ranges
 
-    def status(self) -> dict:
-        """The protocol's absorption fields (docs/PROTOCOL.md)."""
+    def status(self, place: int | None = None) -> dict:
+        """The protocol's absorption fields (docs/PROTOCOL.md); `place` as for next_to_learn."""
         complete = self.complete()
+        upcoming = self.next_to_learn(place)
         work = [training_tokens(c.span, self.config) for c in complete]
         return {
             "chunks_absorbed": sum(c.learned for c in complete),
@@ -129,6 +131,8 @@ class ChunkMap:
             "work_total": sum(work),
             "learnable_tokens": complete[-1].end if complete else 0,
             "unlearned": [list(r) for r in self.unlearned()],
+            "learning": list(upcoming.span) if upcoming else None,
+            "relearning": bool(upcoming and upcoming.edited),
         }
 
     def forget(self) -> None:
@@ -170,11 +174,14 @@ class ChunkMap:
             middle.append(chunk)
             at = chunk.end
         middle += self._cut(at, end, at_the_end=not after)
+        if any(c.learned for c in touched):  # the new chunks hold text the adapter had learned before
+            for c in middle:
+                c.edited = c not in was
         for c in after:
             was[c] = c.start
             c.start, c.end = c.start + delta, c.end + delta
         if rule is Relearn.FROM_EDIT:
-            after = [Chunk(c.start, c.end) for c in after]
+            after = [Chunk(c.start, c.end, edited=c.learned) for c in after]
         elif rule is Relearn.CHANGED_AND_CONTEXT:  # learned again where its training context changed
             reach = self.config.context_tokens
 
@@ -184,7 +191,7 @@ class ChunkMap:
                 before_now = new[max(0, c.start - reach) : c.start]
                 before_then = old[max(0, was[c] - reach) : was[c]]
                 same = len(before_now) == len(before_then) and torch.equal(before_now, before_then)
-                return c if same else Chunk(c.start, c.end)
+                return c if same else Chunk(c.start, c.end, edited=c.learned)
 
             middle, after = [kept(c) for c in middle], [kept(c) for c in after]
         elif rule is Relearn.NONE:

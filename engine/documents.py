@@ -53,7 +53,7 @@ class Documents:
     def progress(self, d: Document) -> DocumentProgress:
         return DocumentProgress(
             doc=d.doc,
-            **d.chunks.status(),
+            **d.chunks.status(d.place),
             adapter_version=d.adapter_version,
             loss=d.loss,
             known_words=d.known.best(),

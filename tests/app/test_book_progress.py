@@ -96,6 +96,7 @@ def test_an_edit_in_chapter_three_of_a_learned_book_says_only_chapter_three_is_l
     # 2,005-3,007): one chunk of ~256 tokens there waits; everything before and after stays learned (but
     # the last words of chapter 12, which wait for their chunk).
     progress = opened(chapters, chunks_absorbed=62, learnable_tokens=12_032, unlearned=[(2_304, 2_566)])
+    progress.learning, progress.relearning = (2_304, 2_566), True  # the engine: next, the edited chunk
     assert describe_learning(progress, chapters) == (
         "Learned 10 of 12 chapters (97% of the book). Re-learning chapter 3 after the edit…"
     )
@@ -138,3 +139,15 @@ def test_ratios_are_the_books_own_once_it_has_enough_words():
     assert tokens_per_word(small) == DEFAULT_TOKENS_PER_WORD
     big = Absorption("d", tokens=1500, sent_chars=6000, sent_words=1000)
     assert (tokens_per_word(big), chars_per_token(big)) == (1.5, 4.0)
+
+
+def test_the_writers_place_learned_first_is_not_taken_for_an_edit():
+    """Opened with the cursor at the end: the engine learns the last chapters first, then across the book."""
+    chapters = book(12)
+    learned_at_the_end = [(0, 10_000)]  # chapters 1-10 wait; from token 10,000 (in chapter 11) it is learned
+    progress = opened(chapters, chunks_absorbed=8, learnable_tokens=12_032, unlearned=learned_at_the_end)
+    progress.learning, progress.relearning = (9_000, 9_256), False  # next: in chapter 9, never learned
+    assert (
+        describe_learning(progress, chapters)
+        == "Learned 1 of 12 chapters (16% of the book). Learning chapter 9…"
+    )

@@ -144,3 +144,20 @@ def test_several_edits_sent_together_relearn_only_their_chunks():
     chunks.edit(old, new)
     assert chunks.status()["unlearned"] == [[16, 27], [67, 75]]
     assert len(chunks.spans()) == len(learned_map(old).spans())  # the chunks between were found again
+
+
+def test_the_status_names_the_next_chunk_and_whether_it_is_an_edit_being_relearned():
+    fresh = ChunkMap(CONFIG, 64)
+    assert fresh.status()["learning"] == [24, 32] and fresh.status()["relearning"] is False  # spread pass
+    assert fresh.status(place=64)["learning"] == [0, 4]  # the 8k tokens before the cursor: all of it
+    old = text(64)
+    chunks = learned_map(old)
+    assert chunks.status()["learning"] is None  # up to date
+    new = edited(old, 35, 0, torch.full((3,), 999))
+    chunks.edit(old, new)
+    assert chunks.status()["learning"] == [32, 43] and chunks.status()["relearning"] is True
+    written = ChunkMap(CONFIG, 64)  # text added at the end of a learned text is new, not an edit
+    for c in written.complete():
+        c.learned = True
+    written.edit(text(64), text(80))
+    assert written.status()["learning"] == [64, 72] and written.status()["relearning"] is False

@@ -195,6 +195,7 @@ def test_an_edit_relearns_only_the_chunks_it_touched(engine):
     updated = engine.request(id="2", type="update_document", doc="d", text=edited, cursor=len(edited))
     assert updated["request"] == "update_document" and 1 <= updated["new_chunks"] <= 2
     assert updated["unlearned"] and updated["loss"] is None  # a loss comes with a learned chunk only
+    assert updated["relearning"] is True and updated["learning"][0] == updated["unlearned"][0][0]
     engine.wait_for(lambda e: e["type"] == "absorption" and e["adapter_version"] > 8 and not e["unlearned"])
     relearned = engine.backend.learned[learned_before:]
     assert 1 <= len(relearned) <= 2 and all(32 <= span[0] <= 48 for _, span in relearned)
