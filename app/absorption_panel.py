@@ -42,8 +42,9 @@ def explain_known(words: list[tuple[str, float]]) -> str:
         f"{name}: {times:.0f} times as likely" if times >= 10 else f"{name}: {times:g} times as likely"
         for name, times in words
     ]
-    return "Names from your book that the model now expects far more often than before it read it:\n" + (
-        "\n".join(lines)
+    return (
+        "Names from your book that the model now expects more often than before it read it, "
+        "the ones it has learned most about first:\n" + "\n".join(lines)
     )
 
 

@@ -7,14 +7,24 @@ of the chunks: engine/absorb.py's MEASURE_SHARE). A token's gain is the differen
 over its tokens: how many nats likelier the adapter made the word where it stands.
 
 The words shown (`KnownWords.best`) are the book's names:
-- a word of two or more letters, capitalised (not all capitals: headings), not a title or a day
-  (recall.NOT_NAMES: "Mr", "Sir", "Monday", ...; and "Esq");
+- a word of two or more letters, capitalised (not all capitals: headings), not a title, a day or the second
+  word of a place (engine/names.py: "Mr", "Captain", "Monday", "Hall" of "Kellynch Hall", ...);
 - seen at least MIN_SEEN times in the chunks learned, capitalised and not at a sentence start (after
   ".", "!", "?" other than in "Mr." and the like, after a blank line, or at the start of the text), and
   never in lower case ("The" is out: the book also says "the");
-- measured at least MIN_MEASURED times, anywhere, with a mean gain of at least MIN_GAIN;
-ranked by that mean gain, best first, and said as "times likelier" (e to the mean gain).
+- measured in at least MIN_CHUNKS of the measured chunks, anywhere, with a mean gain of at least MIN_GAIN;
+ranked by the gain summed over its measured occurrences, each counted up to MAX_COUNTED_GAIN, best first,
+and said as "times likelier" (e to the mean gain).
 A chunk learned twice (after an edit) counts twice.
+
+Why that rank, not the mean factor: measured chunks are few (about one in eight), so a name's mean can rest
+on one or two occurrences, and one occurrence can be extreme. Ranked by the mean, the first 8k tokens of
+Persuasion put "Hall" first at 1,994 times likelier, from its one measured occurrence ("Hall" after
+"Kellynch", which the base model does not expect). The summed gain is what the adapter learned about the
+name over the book: a name the book uses often and the adapter expects a little more each time outranks
+one surprising occurrence, and the cap keeps a single occurrence from counting for more than a few ordinary
+ones. Two measured chunks at least: one passage is not yet "knowing" a name (docs/BENCHMARKS.md has the
+lists before and after).
 """
 
 from __future__ import annotations
@@ -26,12 +36,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from engine.recall import NOT_NAMES
+from engine.names import NOT_NAMES, PLACE_WORDS, TITLES
 
-NOT_NAMES = {*NOT_NAMES, "Esq"}
+NOT_SHOWN = NOT_NAMES | TITLES | PLACE_WORDS
 MIN_SEEN = 3
-MIN_MEASURED = 1
+MIN_CHUNKS = 2
 MIN_GAIN = math.log(1.5)  # at least half as likely again as the base model found it
+MAX_COUNTED_GAIN = math.log(20)  # nats one occurrence may add to a name's rank: 20 times likelier
 SHOWN = 8
 
 LETTERS = re.compile(r"[^\W\d_]+")
@@ -89,10 +100,13 @@ class KnownWords:
         self.seen: Counter[str] = Counter()  # capitalised, not at a sentence start
         self.lower: set[str] = set()  # words seen in lower case
         self.gain: Counter[str] = Counter()  # summed gain of the measured capitalised occurrences
+        self.counted: Counter[str] = Counter()  # the same, each occurrence capped: the rank
         self.measured: Counter[str] = Counter()
+        self.chunks: Counter[str] = Counter()  # measured chunks it was measured in
 
     def add(self, words: Iterable[Word]) -> None:
         """The words of one learned chunk."""
+        measured_here = set()
         for word in words:
             text = word.text
             if text[0].islower():
@@ -104,18 +118,21 @@ class KnownWords:
                 self.seen[text] += 1
             if word.gain is not None:
                 self.gain[text] += word.gain
+                self.counted[text] += min(word.gain, MAX_COUNTED_GAIN)
                 self.measured[text] += 1
+                measured_here.add(text)
+        self.chunks.update(measured_here)
 
     def best(self, n: int = SHOWN) -> list[tuple[str, float]]:
         """Up to `n` names, best first, each with how many times likelier the adapter makes it."""
         ranked = []
         for text, count in self.measured.items():
-            if count < MIN_MEASURED or self.seen[text] < MIN_SEEN:
+            if self.chunks[text] < MIN_CHUNKS or self.seen[text] < MIN_SEEN:
                 continue
-            if text in NOT_NAMES or text.lower() in self.lower:
+            if text in NOT_SHOWN or text.lower() in self.lower:
                 continue
             mean = self.gain[text] / count
             if mean >= MIN_GAIN:
-                ranked.append((mean, text))
-        ranked.sort(key=lambda item: (-item[0], item[1]))
-        return [(text, round(math.exp(mean), 1)) for mean, text in ranked[:n]]
+                ranked.append((self.counted[text], mean, text))
+        ranked.sort(key=lambda item: (-item[0], item[2]))
+        return [(text, round(math.exp(mean), 1)) for _, mean, text in ranked[:n]]

@@ -1,12 +1,14 @@
 """What measuring the adapter's known words costs, and what they are: one text absorbed twice, side by side.
 
     python scripts/known_words_cost.py engine/data/persuasion_opening.txt [--max-tokens N] [--words-only]
+        [--tally FILE]
 
 Each chunk is learned (and its adapter exported, as the engine does) by two adapters in turn, one through the
 engine's backend with the measurement (engine/known_words.py), one without it; the order alternates by chunk
 so neither arm is favoured by the machine's moods. It prints the seconds of each and the known words at the
 end as the absorption panel would show them. `--words-only` leaves out the arm without it (a quicker run
-that only wants the words). Run it alone on the machine.
+that only wants the words). `--tally FILE` writes the tally's counts per word (JSON), so that other ranking
+rules can be tried on the same measurement without training again. Run it alone on the machine.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 from pathlib import Path
 
 
-def main(path: str, max_tokens: int | None, words_only: bool) -> None:
+def main(path: str, max_tokens: int | None, words_only: bool, tally_path: str | None) -> None:
     # Imported here, not at the top: --help answers without loading torch and llama.cpp.
     from engine.absorb import learn_chunk, split_chunks
     from engine.backend import ModelBackend
@@ -61,6 +63,18 @@ def main(path: str, max_tokens: int | None, words_only: bool) -> None:
                 seconds[name].append(round(time.perf_counter() - began, 2))
             print(f"chunk {index + 1}/{len(spans)}: {tally.best()}", flush=True)
     backend.close()
+    if tally_path:
+        counts = {
+            word: {
+                "seen": tally.seen[word],
+                "measured": tally.measured[word],
+                "chunks": tally.chunks[word],
+                "gain": round(tally.gain[word], 4),
+                "lower": word.lower() in tally.lower,
+            }
+            for word in tally.measured
+        }
+        Path(tally_path).write_text(json.dumps(counts, ensure_ascii=False, indent=0), encoding="utf-8")
     with_it, without_it = sum(seconds["measured"]), sum(seconds["plain"])
     report = {
         "tokens": len(tokens),
@@ -80,5 +94,6 @@ if __name__ == "__main__":
     parser.add_argument("text")
     parser.add_argument("--max-tokens", type=int, default=None)
     parser.add_argument("--words-only", action="store_true", help="only the arm with the measurement")
+    parser.add_argument("--tally", help="write the tally's counts per word to this JSON file")
     args = parser.parse_args()
-    main(args.text, args.max_tokens, args.words_only)
+    main(args.text, args.max_tokens, args.words_only, args.tally)
