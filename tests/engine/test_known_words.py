@@ -112,7 +112,7 @@ def test_a_name_at_sentence_starts_only_is_not_counted_as_seen():
 
 
 @pytest.mark.slow
-def test_the_engine_learns_the_names_of_persuasion_and_says_so(home_with_model_cache, sample_text):
+def test_on_the_opening_the_engine_names_nothing_measured_in_one_chunk(home_with_model_cache, sample_text):
     from engine.serve_client import EngineProcess
 
     engine = EngineProcess(home_with_model_cache)
@@ -128,8 +128,8 @@ def test_the_engine_learns_the_names_of_persuasion_and_says_so(home_with_model_c
     finally:
         engine.stop()
     assert said[0] == []  # the first chunk's adapter is the base model: nothing learned to show
-    # The opening's names (each capitalised in mid-sentence at least 3 times, never in lower case).
-    names = {"Elliot", "Walter", "Elizabeth", "Kellynch", "Russell", "Anne", "Mary", "Hall", "Charles"}
-    shown = {name for name, _ in last}
-    assert len(shown & names) >= 3 and shown <= names, last
-    assert all(times >= 1.5 for _, times in last) and len(last) <= 8
+    # The opening's 25 chunks have two measured ones (chunks 11 and 19), and each of its names was measured
+    # in one of them only: not yet enough to say the adapter knows a name (engine/known_words.py,
+    # MIN_CHUNKS). On the first 8k tokens of Persuasion the same rule names Kellynch, Shepherd, Elizabeth,
+    # Anne, Walter and Mary (docs/BENCHMARKS.md); that run takes minutes, too long for a test.
+    assert last == [], last
