@@ -1,4 +1,5 @@
-"""The absorption panel: which chapters of the novel the model has learned, the time left, a loss plot."""
+"""The absorption panel: which chapters of the novel the model has learned, the names it knows now, the time
+left, a loss plot."""
 
 from __future__ import annotations
 
@@ -24,6 +25,27 @@ def describe_eta(seconds: float | None) -> str:
     if minutes >= 10:
         return f"Time left: about {minutes} min"
     return f"Time left: about {minutes} min {secs:02d} s" if minutes else f"Time left: about {secs} s"
+
+
+def describe_known(words: list[tuple[str, float]]) -> str:
+    """The names the model has learned, as a sentence ("It knows Anne, Wentworth and Kellynch now.")."""
+    names = [name for name, _ in words]
+    if not names:
+        return ""
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"It knows {listed} now."
+
+
+def explain_known(words: list[tuple[str, float]]) -> str:
+    """The tooltip: how much likelier each name has become."""
+    lines = [
+        f"{name}: {times:.0f} times as likely" if times >= 10 else f"{name}: {times:g} times as likely"
+        for name, times in words
+    ]
+    return (
+        "Names from your book that the model now expects more often than before it read it, "
+        "the ones it has learned most about first:\n" + "\n".join(lines)
+    )
 
 
 class LossPlot(QWidget):
@@ -79,13 +101,16 @@ class AbsorptionPanel(QWidget):
         super().__init__(parent)
         self.summary = QLabel("No novel open")
         self.summary.setWordWrap(True)
+        self.known = QLabel("")
+        self.known.setWordWrap(True)
+        self.known.hide()  # until the model has learned names worth naming
         self.bar = QProgressBar()
         self.bar.setTextVisible(False)
         self.eta = QLabel("")
         self.version = QLabel("")
         self.plot = LossPlot()
         layout = QVBoxLayout(self)
-        for w in (self.summary, self.bar, self.eta, self.plot, self.version):
+        for w in (self.summary, self.known, self.bar, self.eta, self.plot, self.version):
             layout.addWidget(w)
         layout.addStretch(1)
 
@@ -97,6 +122,7 @@ class AbsorptionPanel(QWidget):
             self.eta.setText("")
             self.version.setText("")
             self.plot.set_losses([])
+            self.show_known([])
             return
         chapters = chapters or []
         self.summary.setText(describe_learning(progress, chapters))
@@ -108,3 +134,9 @@ class AbsorptionPanel(QWidget):
             f"Adapter version {progress.adapter_version}" if progress.adapter_version else "No adapter yet"
         )
         self.plot.set_losses(progress.losses)
+        self.show_known(progress.known_words)
+
+    def show_known(self, words: list[tuple[str, float]]) -> None:
+        self.known.setText(describe_known(words))
+        self.known.setToolTip(explain_known(words) if words else "")
+        self.known.setVisible(bool(words))

@@ -59,6 +59,8 @@ class Absorption:
     sent_words: int = 0
     settings: dict = field(default_factory=dict)
     losses: list[float] = field(default_factory=list)  # test loss of each chunk, in the order absorbed
+    # The book's names the adapter has learned best, each with how many times likelier it makes them.
+    known_words: list[tuple[str, float]] = field(default_factory=list)
     # At each absorption event: (time, work absorbed, work total, when the writer last saw a generation run)
     stamps: list[tuple[float, int, int, float]] = field(default_factory=list)
 
@@ -91,6 +93,7 @@ class Absorption:
         self.work_absorbed, self.work_total = event.work_absorbed, event.work_total
         self.adapter_version = event.adapter_version
         self.learnable_tokens, self.unlearned = event.learnable_tokens, list(event.unlearned)
+        self.known_words = [tuple(pair) for pair in event.known_words]
         self.learning, self.relearning = event.learning, event.relearning
         if event.loss is not None:
             self.losses.append(event.loss)

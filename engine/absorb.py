@@ -20,6 +20,12 @@ import torch
 from engine.config import TempLoraConfig
 from engine.training import TempLoraTrainer
 
+# The base model's forward passes that measure what the adapter learned (engine/known_words.py) may run
+# through at most this share of the tokens training runs through. Measured on this machine (2-core AMD EPYC,
+# fp32, docs/BENCHMARKS.md "What the adapter knows"): a no-gradient forward of a chunk with its context takes
+# ~37% of a training step on the same tokens, so 0.12 costs ~4.5% of the training time, less with export.
+MEASURE_SHARE = 0.12
+
 
 @dataclass
 class ChunkReport:
@@ -79,17 +85,41 @@ def learn_chunk(
     Replay revisits earlier chunks of the same text, drawn at random but reproducibly, so the adapter keeps
     what it learned early in the book; it never sees text after the chunk, so test-then-train still holds.
     """
-    config = trainer.adapters[adapter].config
+    return learn_and_measure(trainer, adapter, tokens, chunks, index, lr_position, measure_share=0.0)[0]
+
+
+def learn_and_measure(
+    trainer: TempLoraTrainer,
+    adapter: str,
+    tokens: torch.Tensor,
+    chunks: list[tuple[int, int]],
+    index: int,
+    lr_position: int | None = None,
+    measure_share: float = MEASURE_SHARE,
+) -> tuple[float, torch.Tensor | None]:
+    """As learn_chunk, and each chunk token's gain (engine/known_words.py) when this chunk is measured.
+
+    A chunk is measured while the tokens of the base model's forward passes stay within `measure_share`
+    of the tokens trained on (the document's first chunk never: its adapter is still the base model).
+    """
+    state = trainer.adapters[adapter]
+    config = state.config
     start, end = chunks[index]
     context = training_context(tokens, start, config)
     trainer.set_learning_rate(adapter, config.lr_at(start if lr_position is None else lr_position))
-    loss = trainer.train_chunk(adapter, context, tokens[start:end])
+    cost = len(context) + end - start
+    budget = measure_share * (state.trained_tokens + training_tokens(chunks[index], config))
+    gains = None
+    if state.chunks_trained and state.measured_tokens + cost <= budget:
+        loss, gains = trainer.train_chunk_with_gains(adapter, context, tokens[start:end])
+    else:
+        loss = trainer.train_chunk(adapter, context, tokens[start:end])
     draw = random.Random(config.seed * 1_000_003 + index)
     for _ in range(config.replay_chunks if index else 0):
         earlier_start, earlier_end = chunks[draw.randrange(index)]
         context = training_context(tokens, earlier_start, config)
         trainer.train_step(adapter, context, tokens[earlier_start:earlier_end])
-    return loss
+    return loss, gains
 
 
 def absorb(

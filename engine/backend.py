@@ -8,16 +8,20 @@ takes any object with these methods, so its scheduling can be tested with a fake
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 import torch
 
-from engine.absorb import learn_chunk
+from engine.absorb import learn_and_measure
 from engine.config import TempLoraConfig
 from engine.generate import Sampling
+from engine.known_words import Word, token_texts, words_of
 from engine.runtime import LoadedModel
+
+LOOK_BACK = 8  # tokens
 
 
 class Abandoned(Exception):
@@ -33,6 +37,14 @@ class Continuation(Protocol):
     evaluated: int
 
     def __iter__(self) -> Iterator[str]: ...
+
+
+@dataclass
+class Lesson:
+    """What learning one chunk did: its test loss and its words (with their gains where measured)."""
+
+    loss: float
+    words: list[Word] = field(default_factory=list)
 
 
 class Backend(Protocol):
@@ -69,8 +81,8 @@ class Backend(Protocol):
         spans: list[tuple[int, int]],
         index: int,
         lr_position: int,
-    ) -> float:
-        """Train `doc`'s adapter (made on first use) on chunk `index`; returns the chunk's test loss."""
+    ) -> Lesson:
+        """Train `doc`'s adapter (made on first use) on chunk `index`: its test loss and its words."""
 
     def forget(self, doc: str) -> None:
         """Drop `doc`'s adapter, if it has one."""
@@ -110,12 +122,19 @@ class ModelBackend:
     def set_pause(self, pause: Callable[[], None]) -> None:
         self._pause = pause
 
-    def learn(self, doc, config, tokens, spans, index, lr_position) -> float:
+    def learn(self, doc, config, tokens, spans, index, lr_position) -> Lesson:
         trainer = self.model.trainer
         self._install_pause_hooks()
         if doc not in trainer.adapters:
             trainer.add_adapter(doc, config)
-        return learn_chunk(trainer, doc, tokens, spans, index, lr_position=lr_position)
+        loss, gains = learn_and_measure(trainer, doc, tokens, spans, index, lr_position=lr_position)
+        start, end = spans[index]
+        first = max(0, start - LOOK_BACK)  # the tokens before: does the chunk's first word start a sentence?
+        detokenize = self.model.generator.llm.detokenize
+        texts = token_texts(detokenize([t]) for t in tokens[first:end].tolist())
+        before = "".join(texts[: start - first])
+        gains = gains.tolist() if gains is not None else None
+        return Lesson(loss, words_of(texts[start - first :], gains, before))
 
     def _install_pause_hooks(self) -> None:
         """The pause at every decoder layer and at the output head (its loss slices and their backward are

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
 from engine.backend import Backend
 from engine.chunk_map import Chunk, ChunkMap
 from engine.config import TempLoraConfig
+from engine.known_words import KnownWords
 from engine.protocol import DocumentProgress
 from engine.store import AdapterStore
 
@@ -32,6 +33,7 @@ class Document:
     loss: float | None = None
     closed: bool = False
     place: int | None = None  # the writer's cursor, in tokens (approximately): learned first
+    known: KnownWords = field(default_factory=KnownWords)  # the names the adapter has learned
 
 
 class Documents:
@@ -50,7 +52,11 @@ class Documents:
 
     def progress(self, d: Document) -> DocumentProgress:
         return DocumentProgress(
-            doc=d.doc, **d.chunks.status(d.place), adapter_version=d.adapter_version, loss=d.loss
+            doc=d.doc,
+            **d.chunks.status(d.place),
+            adapter_version=d.adapter_version,
+            loss=d.loss,
+            known_words=d.known.best(),
         )
 
     def register(self, name: str, text: str, config: TempLoraConfig) -> Document:
@@ -84,7 +90,7 @@ class Documents:
         with self.train_lock, self.lock:
             self.backend.forget(doc.doc)
             doc.chunks.forget()
-            doc.loss = None
+            doc.loss, doc.known = None, KnownWords()
 
     def close(self, doc: Document) -> None:
         """Forget it and delete its adapter (after the chunk being trained, which is abandoned soon)."""
@@ -101,6 +107,7 @@ class Documents:
             for d in self.docs.values():
                 d.tokens = backend.tokens(d.text)
                 d.chunks, d.adapter_version, d.loss = ChunkMap(d.config, len(d.tokens)), 0, None
+                d.known = KnownWords()
                 self.store.delete(d.doc)
         return old
 
@@ -136,7 +143,7 @@ class Documents:
                 lr_position = doc.chunks.learned_tokens()
             self.training = doc
             try:
-                loss = self.backend.learn(
+                lesson = self.backend.learn(
                     doc.doc, doc.config, tokens, spans, spans.index(chunk.span), lr_position
                 )
             except Exception:
@@ -154,7 +161,8 @@ class Documents:
                 if doc.chunks.still_there(chunk):
                     chunk.learned = True
                 doc.adapter_version += 1
-                doc.loss = loss
+                doc.loss = lesson.loss
+                doc.known.add(lesson.words)
                 return self.progress(doc)
 
     def close_all(self) -> None:

@@ -5,7 +5,8 @@ back the right people and places. The measure, kept simple so it can be checked 
 
 - The book's names before a probe point: words that occur capitalised at least twice in the text so far and
   never in lower case ("Catherine", "Bath", "Tilney"; not "The" or "She", which start sentences but also
-  occur as "the" and "she"). NOT_NAMES lists the few capitalised words that are not this book's names.
+  occur as "the" and "she"). NOT_NAMES (engine/names.py) lists the few capitalised words that are not this
+  book's names.
 - At each probe point, continuations are generated from the window of text ending there, with the adapter
   trained on everything before the point and with the base model alone (same prompts, same seeds).
 - A generated word is a name when it is capitalised and not the first word of a sentence.
@@ -24,36 +25,10 @@ from pathlib import Path
 
 from engine.absorb import learn_chunk, split_chunks
 from engine.generate import Sampling
+from engine.names import NOT_NAMES
 from engine.runtime import LoadedModel
 
 WORD = re.compile(r"[A-Za-z][a-z]+(?:'s)?")
-# Capitalised in the middle of sentences without being names of this book's people or places.
-NOT_NAMES = {
-    "I",
-    "Mr",
-    "Mrs",
-    "Miss",
-    "Sir",
-    "Lady",
-    "Lord",
-    "Dr",
-    "Captain",
-    "Colonel",
-    "God",
-    "Heaven",
-    "English",
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Chapter",
-    "Volume",
-    "Madam",
-    "Ma'am",
-}
 
 
 def book_names(text: str) -> set[str]:

@@ -46,6 +46,10 @@ class DocumentAdapter:
     optimizer: torch.optim.Optimizer
     steps: int = 0
     chunks_trained: int = 0
+    # Tokens run through the model for training, and for measuring what the adapter learned (the base
+    # model's forward passes of engine/known_words.py): the second is kept a small share of the first.
+    trained_tokens: int = 0
+    measured_tokens: int = 0
 
 
 class TempLoraTrainer:
@@ -209,6 +213,10 @@ class TempLoraTrainer:
 
         The context's own tokens carry `context_loss` times a chunk token's weight (0: no loss on them).
         """
+        return self._step(name, context, chunk).mean().item()
+
+    def _step(self, name: str, context: torch.Tensor, chunk: torch.Tensor) -> torch.Tensor:
+        """One optimiser step; the NLL of each of the chunk's tokens before it (detached)."""
         adapter = self.adapters[name]
         weight = adapter.config.context_loss
         self.peft.set_adapter(adapter.peft_name)
@@ -218,7 +226,6 @@ class TempLoraTrainer:
             frozen = len(context) if adapter.config.frozen_context else 0
             nll = self._token_nll(torch.cat([context, chunk]), first_label, frozen)
             n_context = max(0, len(nll) - len(chunk))  # a text's first token has no label
-            chunk_loss = nll[n_context:].mean()
             weights = torch.ones_like(nll)
             weights[:n_context] = weight
             loss = (weights * nll).sum() / weights.sum()
@@ -228,7 +235,8 @@ class TempLoraTrainer:
         finally:
             self.peft.eval()
         adapter.steps += 1
-        return chunk_loss.item()
+        adapter.trained_tokens += len(context) + len(chunk)
+        return nll[n_context:].detach()
 
     def train_chunk(self, name: str, context: torch.Tensor, chunk: torch.Tensor) -> float:
         """E optimiser steps on `chunk` after `context`.
@@ -236,14 +244,39 @@ class TempLoraTrainer:
         Returns the chunk's mean loss at the first step, i.e. before this chunk changed the adapter: the
         "test" half of test-then-train, for free (exact when dropout is 0).
         """
+        return self._train_chunk(name, context, chunk).mean().item()
+
+    def train_chunk_with_gains(
+        self, name: str, context: torch.Tensor, chunk: torch.Tensor
+    ) -> tuple[float, torch.Tensor]:
+        """As train_chunk, and what the adapter had learned of each chunk token before this chunk.
+
+        The gain of a token is its log-probability with the adapter minus with the base model alone, both
+        after the same `context`: the first step's forward gives the first, one more forward without the
+        adapter (no gradients) the second. The first token of a text has no prediction and no gain.
+        """
+        base = self.base_nll(context, chunk)
+        nll = self._train_chunk(name, context, chunk)
+        self.adapters[name].measured_tokens += len(context) + len(chunk)
+        return nll.mean().item(), base - nll
+
+    def _train_chunk(self, name: str, context: torch.Tensor, chunk: torch.Tensor) -> torch.Tensor:
+        """E steps; each chunk token's NLL at the first."""
         adapter = self.adapters[name]
-        losses = []
         config = adapter.config
         early = config.early_epochs and adapter.chunks_trained < config.early_chunks
+        first = None
         for _ in range(config.early_epochs if early else config.epochs):
-            losses.append(self.train_step(name, context, chunk))
+            nll = self._step(name, context, chunk)
+            first = nll if first is None else first
         adapter.chunks_trained += 1
-        return losses[0]
+        return first
+
+    @torch.no_grad()
+    def base_nll(self, context: torch.Tensor, chunk: torch.Tensor) -> torch.Tensor:
+        """The base model's NLL of each of the chunk's tokens after `context` (no adapter)."""
+        with self._adapter_context(None):
+            return self._token_nll(torch.cat([context, chunk]), len(context))
 
     @torch.no_grad()
     def window_nll(self, tokens: torch.Tensor, start: int, end: int, window: int, adapter: str | None):

@@ -7,7 +7,9 @@ from engine.config import TempLoraConfig
 from engine.protocol import DocumentProgress
 
 
-def absorbed(n: int, total: int, doc: str = "d", loss: float | None = None) -> DocumentProgress:
+def absorbed(
+    n: int, total: int, doc: str = "d", loss: float | None = None, known_words: list | None = None
+) -> DocumentProgress:
     """`n` of `total` chunks learned, in text order, with the default chunk sizes (one work unit a chunk)."""
     config = TempLoraConfig()
     complete, done = learned_tokens(total, config), learned_tokens(min(n, total), config)
@@ -21,4 +23,5 @@ def absorbed(n: int, total: int, doc: str = "d", loss: float | None = None) -> D
         unlearned=[(done, complete)] if done < complete else [],
         adapter_version=n,
         loss=loss,
+        known_words=known_words or [],
     )

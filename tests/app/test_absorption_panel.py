@@ -82,6 +82,28 @@ def test_the_window_shows_the_novels_chapters_learned_and_asks_for_words_in_its_
     assert engine.requests[-1]["type"] == "continue" and engine.requests[-1]["max_tokens"] == 150
 
 
+def test_the_panel_names_what_the_model_knows_once_it_knows_some(qtbot):
+    panel = AbsorptionPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    chapters = twelve_chapters()
+    progress = opened(chapters)
+    progress.update(absorbed(5, 63), 0.0)
+    panel.show_absorption(progress, chapters)
+    assert not panel.known.isVisible()  # nothing measured yet: no line at all
+    known = [("Anne", 23.4), ("Wentworth", 5.0), ("Kellynch", 2.7)]
+    progress.update(absorbed(6, 63, known_words=known), 6.0)
+    panel.show_absorption(progress, chapters)
+    assert panel.known.isVisible() and panel.known.text() == "It knows Anne, Wentworth and Kellynch now."
+    assert "Anne: 23 times as likely\nWentworth: 5 times as likely" in panel.known.toolTip()
+    progress.update(absorbed(7, 63, known_words=[("Anne", 8.1)]), 12.0)
+    panel.show_absorption(progress, chapters)
+    assert panel.known.text() == "It knows Anne now."
+    assert "token" not in panel.known.text() + panel.known.toolTip()
+    panel.show_absorption(None)
+    assert not panel.known.isVisible()
+
+
 def test_the_time_left_is_said_as_precisely_as_it_is_known():
     from app.absorption_panel import describe_eta
 

@@ -175,3 +175,15 @@ def test_an_absorption_event_after_close_does_not_reopen_the_document():
     session.request("close_document", doc="d")
     session.feed(line(id=None, type="absorption", **event_fields(2, 4)))
     assert "d" not in session.documents and session.state == "starting"
+
+
+def test_the_names_the_model_knows_are_the_latest_events():
+    session = EngineSession()
+    session.request("open_document", doc="d", text="x")
+    session.feed(line(id=None, type="absorption", **event_fields(1, 4)))
+    assert session.documents["d"].known_words == []  # an engine that measured nothing yet (or an old one)
+    session.feed(line(id=None, type="absorption", **event_fields(2, 4, known_words=[["Anne", 6.2]])))
+    session.feed(
+        line(id=None, type="absorption", **event_fields(3, 4, known_words=[["Anne", 7.0], ["Bath", 2.1]]))
+    )
+    assert session.documents["d"].known_words == [("Anne", 7.0), ("Bath", 2.1)]

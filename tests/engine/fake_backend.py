@@ -1,9 +1,10 @@
 """A backend with no model, for the engine server's scheduling tests (as simonw/llm's MockModel).
 
 A token is a word. Training a chunk walks through `layers` layers, calling the server's pause function at
-each, as the real trainer's hooks do, and notes what it did and when; a generation streams one word per
-piece. A test can hold either in the middle (`hold_training`, `hold_generation`) to decide what happens
-meanwhile, or make training fail (`fail_training`).
+each, as the real trainer's hooks do, and notes what it did and when; it gives back the chunk's words, with
+the gains a test put in `gains`. A generation streams one word per piece. A test can hold either in the
+middle (`hold_training`, `hold_generation`) to decide what happens meanwhile, or make training fail
+(`fail_training`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from engine.backend import Lesson
+from engine.known_words import Word
 
 
 class FakeContinuation:
@@ -60,6 +64,7 @@ class FakeBackend:
         self.generation_gate = threading.Event()
         self.generation_gate.set()
         self.fail_training: str | None = None  # the message training fails with
+        self.gains: dict[str, float] = {}  # word -> its gain in every chunk (not there: not measured)
         self.closed = False
         self._pause = lambda: None
         self._lock = threading.Lock()
@@ -91,7 +96,7 @@ class FakeBackend:
     def set_pause(self, pause) -> None:
         self._pause = pause
 
-    def learn(self, doc, config, tokens, spans, index, lr_position) -> float:
+    def learn(self, doc, config, tokens, spans, index, lr_position) -> Lesson:
         self.adapters.add(doc)
         for _ in range(self.layers):
             self._pause()
@@ -102,7 +107,10 @@ class FakeBackend:
             self.log(f"layer {doc}")
             time.sleep(self.layer_seconds)
         self.learned.append((doc, spans[index]))
-        return 3.0
+        start, end = spans[index]
+        words = {i: word for word, i in self.vocabulary.items()}
+        chunk = [words[i] for i in tokens[start:end].tolist()]
+        return Lesson(3.0, [Word(w, False, self.gains.get(w)) for w in chunk])
 
     def forget(self, doc: str) -> None:
         self.adapters.discard(doc)

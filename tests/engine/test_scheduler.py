@@ -106,6 +106,28 @@ def test_a_document_is_learned_chunk_by_chunk_and_its_adapter_deleted_on_close(e
     assert not adapter.exists() and "d" not in engine.backend.adapters
 
 
+def test_the_names_the_adapter_learned_reach_the_events_and_a_reset_forgets_them(engine):
+    engine.backend.gains = {"Anne": 2.0, "Wentworth": 1.0, "Kellynch": 0.1, "Walter": 3.0}
+    # Anne and Wentworth 4 times each in two chunks, Kellynch too (its gain is too small to show), Walter
+    # only twice, in one chunk.
+    words = TEXT.split()
+    for at, names in (
+        (20, ["Anne", "Wentworth", "Kellynch"] * 2),
+        (60, ["Anne", "Wentworth", "Kellynch"] * 2),
+        (100, ["Walter"] * 2),
+    ):  # in chunks 2, 4 and 7 (16 words each)
+        words[at : at + len(names)] = names
+    text = " ".join(words)
+    engine.request(id="1", type="open_document", doc="d", text=text)
+    last = engine.learned_all("d")
+    assert last["known_words"] == [["Anne", 7.4], ["Wentworth", 2.7]]  # e ** 2, e ** 1; best first
+    status = engine.request(id="2", type="status", doc="d")
+    assert status["documents"][0]["known_words"] == [["Anne", 7.4], ["Wentworth", 2.7]]
+    engine.backend.gains = {}
+    assert engine.request(id="3", type="reset_document", doc="d")["type"] == "done"
+    assert engine.request(id="4", type="status", doc="d")["documents"][0]["known_words"] == []
+
+
 def test_every_reply_names_its_request_and_bad_lines_get_their_codes(engine):
     assert engine.request(id="h", type="hello")["request"] == "hello"
     engine.send_line(b"not json\n")
