@@ -16,6 +16,7 @@ The ratio comes from the text the document was opened with, not from each later 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 
 from app.engine_session import Absorption
@@ -101,6 +102,7 @@ class Learned:
     percent: int  # of the book's text
     waiting_words: int  # words at the end that wait for their chunk to be complete before they are learned
     words_to_next: int  # words still to write before they are
+    learning_gap_tokens: int = 0  # tokens not learned in the chapter being learned (an edit's cost)
 
 
 def learned(progress: Absorption, chapters: list[Chapter]) -> Learned:
@@ -117,10 +119,12 @@ def learned(progress: Absorption, chapters: list[Chapter]) -> Learned:
         for start, end in zip(starts, ends, strict=True)
     ]
     chapters_learned = next((i for i, known in enumerate(is_learned) if not known), len(ends))
-    learning = None
+    learning, gap_tokens = None, 0
     if gaps and ends:  # where the engine said it learns next (the writer's place first), else the first gap
         at = progress.learning[0] if progress.learning else gaps[0][0]
         learning = 1 + sum(1 for end in ends[:-1] if end <= at * per_token)
+        start, end = starts[learning - 1] / per_token, ends[learning - 1] / per_token
+        gap_tokens = round(sum(max(0.0, min(b, end) - max(a, start)) for a, b in gaps))
     waiting = max(0.0, total_tokens - complete)
     to_next = max(0.0, next_chunk_tokens(progress.chunks_total, config) - waiting)
     percent = min(100, int(100 * done / total_tokens)) if total_tokens > 0 else 0
@@ -133,6 +137,7 @@ def learned(progress: Absorption, chapters: list[Chapter]) -> Learned:
         percent,
         round(waiting / per_word),
         round(to_next / per_word),
+        gap_tokens,
     )
 
 
@@ -145,13 +150,42 @@ def learnable_and_gaps(progress: Absorption, config: TempLoraConfig) -> tuple[in
     return complete, [(done, complete)] if done < complete else []
 
 
+def chapter_name(chapters: list[Chapter], number: int) -> str:
+    """A chapter as the tree shows it: its own title ("Chapter 23", "CHAPTER XII", "“The Ball”"), so that a
+    book with an "Opening" before chapter 1 is not told "chapter 24" for the tree's "Chapter 23"."""
+    title = chapters[number - 1].title.strip() if 0 < number <= len(chapters) else ""
+    if not title:
+        return f"chapter {number}"
+    if re.match(r"(?i)(chapter|part|book|prologue|epilogue|interlude)\b", title):
+        return title
+    return f"“{title}”"
+
+
+def relearn_seconds(progress: Absorption, state: Learned) -> float | None:
+    """About how long the engine takes to learn the chapter it is learning again after an edit: its
+    unlearned tokens at the book's work per token (a chunk's work counts its context and epochs too), at
+    the engine's recent pace. None while the pace is unknown."""
+    pace = progress.seconds_per_work()
+    learnable = progress.learnable_tokens or 0
+    if pace is None or learnable <= 0 or progress.work_total <= 0 or not state.learning_gap_tokens:
+        return None
+    return state.learning_gap_tokens * progress.work_total / learnable * pace
+
+
+def describe_seconds(seconds: float) -> str:
+    """A short duration as the writer reads it ("about 10 s", "about 3 min")."""
+    if seconds < 60:
+        return f"about {max(5, round(seconds / 5) * 5)} s"
+    return f"about {round(seconds / 60)} min"
+
+
 def about(words: int) -> str:
     """A rounded count for a figure that is an estimate."""
     return f"{round(words, -1) if words >= 50 else words:,}"
 
 
 def describe_learning(progress: Absorption, chapters: list[Chapter]) -> str:
-    """The panel's summary, e.g. "Learned chapters 1–9 of 12 (74% of the book). Learning chapter 10…"."""
+    """The panel's summary, e.g. "Learned chapters 1–9 of 12 (74% of the book). Learning Chapter 10…"."""
     state = learned(progress, chapters)
     n, of = state.chapters_learned, state.chapters
     if progress.chunks_total == 0:
@@ -162,22 +196,28 @@ def describe_learning(progress: Absorption, chapters: list[Chapter]) -> str:
     if not of:
         said = f"Learned {state.percent}% of the book."
     elif state.learning and state.relearning:  # the writer changed a chapter the model had learned
+        cost = relearn_seconds(progress, state)
         return (
             f"Learned {state.learned_anywhere} of {of} chapters ({state.percent}% of the book). "
-            f"Re-learning chapter {state.learning} after the edit…"
+            f"Re-learning {chapter_name(chapters, state.learning)} after the edit"
+            + (f", {describe_seconds(cost)}…" if cost is not None else "…")
         )
     elif state.learned_anywhere > n:  # learned out of order: the writer's place first, then across the book
         said = f"Learned {state.learned_anywhere} of {of} chapters ({state.percent}% of the book)."
-        return said + (f" Learning chapter {state.learning}…" if state.learning else "")
+        return said + (f" Learning {chapter_name(chapters, state.learning)}…" if state.learning else "")
     elif n == 0:
-        doing = f"Learning chapter {state.learning}" if state.learning else "Learned part of chapter 1"
-        said = f"{doing} of {of}{'…' if state.learning else ''} ({state.percent}% of the book)."
+        doing = (
+            f"Learning {chapter_name(chapters, state.learning)}"
+            if state.learning
+            else f"Learned part of {chapter_name(chapters, 1)}"
+        )
+        said = f"{doing}{'…' if state.learning else ''} ({state.percent}% of the book, {of} chapters)."
     else:
         which = "all" if n == of and of > 1 else ("chapter 1" if n == 1 else f"chapters 1–{n}")
         chapters_said = f"all {of} chapters" if which == "all" else f"{which} of {of}"
         said = f"Learned {chapters_said} ({state.percent}% of the book)."
     if state.learning and n:
-        said += f" Learning chapter {state.learning}…"
+        said += f" Learning {chapter_name(chapters, state.learning)}…"
     elif state.learning is None and state.waiting_words:
         said += (
             f" The last {about(state.waiting_words)} words are learned once about "

@@ -69,7 +69,12 @@ class Absorption:
         return self.chunks_absorbed / self.chunks_total if self.chunks_total else 1.0
 
     def eta_seconds(self) -> float | None:
-        """Seconds until every chunk is absorbed, from the pace of the last few chunks (None: unknown).
+        """Seconds until every chunk is absorbed, from the pace of the last few chunks (None: unknown)."""
+        pace = self.seconds_per_work()
+        return None if pace is None else max(0.0, (self.work_total - self.work_absorbed) * pace)
+
+    def seconds_per_work(self) -> float | None:
+        """The engine's recent pace: seconds per unit of training work (None: unknown).
 
         Only the time between absorption events counts, and only while the engine was learning this
         document: an interval that began with it up to date (the writer was typing the next chunk) or that
@@ -84,8 +89,7 @@ class Absorption:
         busy = [(dt, dw) for dt, dw, alone in learning if alone] or [(dt, dw) for dt, dw, _ in learning]
         if not busy:
             return None
-        pace = sum(dt for dt, _ in busy) / sum(dw for _, dw in busy)
-        return max(0.0, (self.work_total - self.work_absorbed) * pace)
+        return sum(dt for dt, _ in busy) / sum(dw for _, dw in busy)
 
     def update(self, event: DocumentProgress, now: float, generated_at: float = float("-inf")) -> None:
         """An absorption event, or an edit's answer: how far the adapter has learned the document."""

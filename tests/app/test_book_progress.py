@@ -71,7 +71,7 @@ def test_a_book_learned_into_chapter_ten_names_the_chapters_learned():
     # ends at 36,106 and chapter 10 at 40,119.
     progress = opened(chapters, chunks_absorbed=52)
     assert describe_learning(progress, chapters) == (
-        "Learned chapters 1–9 of 12 (76% of the book). Learning chapter 10…"
+        "Learned chapters 1–9 of 12 (76% of the book). Learning Chapter 10…"
     )
     state = learned(progress, chapters)
     assert (state.chapters_learned, state.learning, state.percent) == (9, 10, 76)
@@ -80,13 +80,13 @@ def test_a_book_learned_into_chapter_ten_names_the_chapters_learned():
 def test_a_chapter_is_learned_once_the_chunks_up_to_its_last_word_are():
     chapters = book(12)  # chapter 1 ends at 4,010 characters: within the 8th chunk of 128 tokens
     assert describe_learning(opened(chapters, chunks_absorbed=0), chapters) == (
-        "Learning chapter 1 of 12… (0% of the book)."
+        "Learning Chapter 1… (0% of the book, 12 chapters)."
     )
     assert describe_learning(opened(chapters, chunks_absorbed=7), chapters) == (
-        "Learning chapter 1 of 12… (7% of the book)."
+        "Learning Chapter 1… (7% of the book, 12 chapters)."
     )
     assert describe_learning(opened(chapters, chunks_absorbed=8), chapters) == (
-        "Learned chapter 1 of 12 (8% of the book). Learning chapter 2…"
+        "Learned chapter 1 of 12 (8% of the book). Learning Chapter 2…"
     )
 
 
@@ -98,7 +98,7 @@ def test_an_edit_in_chapter_three_of_a_learned_book_says_only_chapter_three_is_l
     progress = opened(chapters, chunks_absorbed=62, learnable_tokens=12_032, unlearned=[(2_304, 2_566)])
     progress.learning, progress.relearning = (2_304, 2_566), True  # the engine: next, the edited chunk
     assert describe_learning(progress, chapters) == (
-        "Learned 10 of 12 chapters (97% of the book). Re-learning chapter 3 after the edit…"
+        "Learned 10 of 12 chapters (97% of the book). Re-learning Chapter 3 after the edit…"
     )
     state = learned(progress, chapters)
     assert (state.chapters_learned, state.learning, state.learned_anywhere) == (
@@ -149,5 +149,24 @@ def test_the_writers_place_learned_first_is_not_taken_for_an_edit():
     progress.learning, progress.relearning = (9_000, 9_256), False  # next: in chapter 9, never learned
     assert (
         describe_learning(progress, chapters)
-        == "Learned 1 of 12 chapters (16% of the book). Learning chapter 9…"
+        == "Learned 1 of 12 chapters (16% of the book). Learning Chapter 9…"
     )
+
+
+def test_the_chapter_learned_again_is_named_as_the_tree_names_it_with_what_the_edit_costs():
+    """A book with an "Opening" before Chapter 1: the edited fourth chapter is the tree's "Chapter 3"."""
+    chapters = book(12)
+    chapters = [Chapter(0, 1, 0, "Opening", chapters[0].text)] + [
+        Chapter(c.id, 1, c.position, f"Chapter {c.position - 1}", c.text) for c in chapters[1:]
+    ]
+    chapters[5] = Chapter(6, 1, 6, "The Ball", chapters[5].text)
+    progress = opened(chapters, chunks_absorbed=62, learnable_tokens=12_032, unlearned=[(3_300, 3_556)])
+    progress.learning, progress.relearning = (3_300, 3_556), True  # in the fourth chapter
+    progress.work_total, progress.work_absorbed = 24_064, 23_552  # two units of work a token
+    # No pace yet: no time said.
+    assert describe_learning(progress, chapters).endswith("Re-learning Chapter 3 after the edit…")
+    # Two chunks learned, 512 units of work in 5 s: 256 tokens to learn again, at 2 units each, take 5 s.
+    progress.stamps = [(0.0, 22_528, 24_064, -1.0), (2.5, 23_040, 24_064, -1.0), (5.0, 23_552, 24_064, -1.0)]
+    assert describe_learning(progress, chapters).endswith("Re-learning Chapter 3 after the edit, about 5 s…")
+    progress.learning = progress.unlearned[0] = (5_400, 5_656)  # in the sixth chapter, titled
+    assert describe_learning(progress, chapters).endswith("Re-learning “The Ball” after the edit, about 5 s…")

@@ -173,7 +173,7 @@ def test_a_sentence_typed_in_a_learned_chapter_relearns_that_chapter_only(window
     qtbot.keyClicks(window.editor, "Anne said nothing to her sister. ")
     seen = []
     qtbot.waitUntil(
-        lambda: seen.append(window.panel.summary.text()) or "Re-learning chapter 2" in seen[-1],
+        lambda: seen.append(window.panel.summary.text()) or "Re-learning Chapter 2" in seen[-1],
         timeout=30_000,
     )
     assert "after the edit" in seen[-1]
