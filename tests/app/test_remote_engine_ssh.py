@@ -11,7 +11,7 @@ import pytest
 
 from app.main_window import MainWindow, engine_doc
 from app.remote_engine import SSH_CONFIG_ENV
-from app.settings import Settings
+from app.settings import Settings, load_settings, settings_path
 from app.storage import Library
 from tests.app import sshd
 from tests.app.test_end_to_end import adapters, open_persuasion, suggest
@@ -104,20 +104,36 @@ def test_a_link_dropped_mid_suggestion_keeps_the_suggestion_and_restarts_the_eng
     window.close()
 
 
-def failure_box_text(qtbot, host: str) -> str:
+def failed_window(qtbot, host: str) -> MainWindow:
     window = window_on(qtbot, host)
     qtbot.waitUntil(lambda: window.client.state == "error", timeout=30_000)
-    box = window.engine_failure_box
-    buttons = [b.text() for b in box.buttons()]
+    buttons = [b.text() for b in window.engine_failure_box.buttons()]
     assert "Run the engine on this computer" in buttons and "Open Settings…" in buttons
     assert window.engine_label.text() == f"Engine on {host}: error"
+    return window
+
+
+def failure_box_text(qtbot, host: str) -> str:
+    window = failed_window(qtbot, host)
     window.close()
-    return box.text()
+    return window.engine_failure_box.text()
 
 
-def test_an_unreachable_computer_is_named_with_what_ssh_said(qtbot, remote):
-    text = failure_box_text(qtbot, remote.host(sshd.NOWHERE))
+def test_an_unreachable_computer_is_named_and_the_engine_can_run_here_instead(
+    qtbot, remote, home_with_model_cache
+):
+    window = failed_window(qtbot, remote.host(sshd.NOWHERE))
+    text = window.engine_failure_box.text()
     assert f"{remote.host(sshd.NOWHERE)} could not be reached" in text and "Connection refused" in text
+    here = next(
+        b for b in window.engine_failure_box.buttons() if b.text() == "Run the engine on this computer"
+    )
+    here.click()
+    qtbot.waitUntil(lambda: window.client.state == "idle", timeout=120_000)
+    assert window.settings.engine_host == "" and window.engine_label.text() == "Engine: idle"
+    saved = load_settings()[0]
+    assert settings_path().exists() and saved.threads == 2 and saved.engine_host == ""  # the next start too
+    window.close()
 
 
 def test_a_key_the_computer_does_not_accept_says_a_password_would_be_needed(qtbot, remote):
