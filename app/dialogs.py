@@ -182,7 +182,7 @@ class SettingsDialog(QDialog):
         self._add_spin(form, "threads", "Threads (0: all cores)")
 
     def _engine_place(self, form: QFormLayout) -> None:
-        """ "Run the engine on": this computer, or another one over SSH (user@host)."""
+        """The "Run the engine on" row: this computer, or another one over SSH (user@host)."""
         self.place = QComboBox()
         self.place.addItems(ENGINE_PLACES)
         self.host = QLineEdit(self.original.engine_host)

@@ -66,8 +66,8 @@ class EngineStatus:
     do when it cannot run, and sending it the novel's text when the session says it changed."""
 
     def start_engine(self) -> None:
-        s = self.settings
-        self.client.start(s.model, s.threads, s.window, s.engine_host)
+        settings = self.settings
+        self.client.start(settings.model, settings.threads, settings.window, settings.engine_host)
 
     def _engine_state(self, state: str) -> None:
         self.engine_label.setText(engine_words(state, self.client.host))
