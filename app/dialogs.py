@@ -107,6 +107,11 @@ class NewChapterDialog(QDialog):
         return dialog.title.text().strip(), dialog.notes.toPlainText().strip(), dialog.length.value()
 
 
+ENGINE_PLACES = ("this computer", "another computer over SSH")
+REMOTE_HINT = (
+    "Over SSH the engine runs there with your own SSH key (no password is asked or stored); Longform must "
+    "be installed there, and a model file is a path on that computer."
+)
 # Creativity is the sampling temperature, in the writer's words.
 CREATIVITY = "Low: the likeliest words, steady and plain. High: more surprising, at times odd."
 
@@ -152,7 +157,8 @@ class SettingsDialog(QDialog):
             layout.addWidget(widget)
 
     def _advanced(self, form: QFormLayout) -> None:
-        """The model, sampling and Temp-LoRA settings, in the engine's own words."""
+        """Where the engine runs, the model, sampling and Temp-LoRA settings, in the engine's own words."""
+        self._engine_place(form)
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.addItems(installed_models())
@@ -174,6 +180,21 @@ class SettingsDialog(QDialog):
         self._add_spin(form, "rank", "LoRA rank")
         self._add_spin(form, "lr", "Learning rate")
         self._add_spin(form, "threads", "Threads (0: all cores)")
+
+    def _engine_place(self, form: QFormLayout) -> None:
+        """The "Run the engine on" row: this computer, or another one over SSH (user@host)."""
+        self.place = QComboBox()
+        self.place.addItems(ENGINE_PLACES)
+        self.host = QLineEdit(self.original.engine_host)
+        self.host.setPlaceholderText("user@host")
+        self.place.currentIndexChanged.connect(lambda index: self.host.setEnabled(index == 1))
+        self.place.setCurrentIndex(1 if self.original.engine_host else 0)
+        self.host.setEnabled(bool(self.original.engine_host))
+        row = QHBoxLayout()
+        row.addWidget(self.place)
+        row.addWidget(self.host, 1)
+        form.addRow("Run the engine on", row)
+        form.addRow(self._hint(REMOTE_HINT))
 
     def _add_spin(self, form: QFormLayout, name: str, label: str) -> QSpinBox | QDoubleSpinBox:
         low, high = RANGES[name]
@@ -209,12 +230,19 @@ class SettingsDialog(QDialog):
 
     def value(self) -> Settings:
         values = {name: spin.value() for name, spin in self.spins.items()}
+        host = self.host.text().strip() if self.place.currentIndex() == 1 else ""
         return replace(
-            self.original, model=self.model.currentText().strip(), theme=self.theme.currentText(), **values
+            self.original,
+            model=self.model.currentText().strip(),
+            theme=self.theme.currentText(),
+            engine_host=host,
+            **values,
         )
 
     def _check(self) -> None:
         found = problems(self.value())
+        if self.place.currentIndex() == 1 and not self.host.text().strip():
+            found["engine_host"] = "Write the other computer as user@host (or a host of your ssh config)."
         if found:
             self.problem.setText("\n".join(found.values()))
             return

@@ -1,5 +1,8 @@
 """The engine as a child process (QProcess, JSON lines), supervised: a dead engine is restarted and its
-documents re-opened; an engine that cannot start (a missing or corrupt model) is reported, not retried."""
+documents re-opened; an engine that cannot start (a missing or corrupt model) is reported, not retried.
+
+With `host` set the child is `ssh host longform-engine serve …` (app/remote_engine.py): the same lines and
+the same supervision, plus what ssh's own failures mean."""
 
 from __future__ import annotations
 
@@ -12,6 +15,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
 from app.engine_session import EngineSession
+from app.remote_engine import ssh_command, ssh_failure, version_problem
+from engine import __version__
+from engine.protocol import HelloDone
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +49,7 @@ class EngineClient(QObject):
         self.model = "default"
         self.threads = 0
         self.window = 1024
+        self.host = ""  # where the engine runs: "" this computer, else an ssh destination (user@host)
         # doc -> (a function giving its current text, its Temp-LoRA settings): what to re-open after a restart
         self.documents: dict[str, tuple[Callable[[], str], dict]] = {}
         # doc -> a function giving where the writer's cursor is in that text (None: unknown), so the engine
@@ -54,9 +61,9 @@ class EngineClient(QObject):
         self._state = "stopped"
 
     # -- process -------------------------------------------------------------------------------------------
-    def start(self, model: str = "default", threads: int = 0, window: int = 1024) -> None:
-        """Start the engine (or restart it with another model)."""
-        self.model, self.threads, self.window = model, threads, window
+    def start(self, model: str = "default", threads: int = 0, window: int = 1024, host: str = "") -> None:
+        """Start the engine (or restart it with another model, or on another computer)."""
+        self.model, self.threads, self.window, self.host = model, threads, window, host
         if self.process is not None:
             self.stop()
         self.stopping = False
@@ -64,10 +71,14 @@ class EngineClient(QObject):
         process = QProcess(self)
         env = QProcessEnvironment.systemEnvironment()
         process.setProcessEnvironment(env)
-        program, arguments = engine_command()
-        arguments += ["serve", "--model", model, "--window", str(window)]
+        serve = ["serve", "--model", model, "--window", str(window)]
         if threads:
-            arguments += ["--threads", str(threads)]
+            serve += ["--threads", str(threads)]
+        if host:
+            program, arguments = ssh_command(host, serve)
+        else:
+            program, arguments = engine_command()
+            arguments += serve
         process.readyReadStandardOutput.connect(self._read_stdout)
         process.readyReadStandardError.connect(self._read_stderr)
         process.finished.connect(self._finished)
@@ -141,6 +152,11 @@ class EngineClient(QObject):
         if self.process is None:
             return
         for event in self.session.feed(bytes(self.process.readAllStandardOutput())):
+            problem = isinstance(event, HelloDone) and version_problem(self.host, event.version, __version__)
+            if problem:
+                self.stop()  # an engine of another version may misread every request: none is sent
+                self._give_up(problem)
+                return
             self.event.emit(event)
         self._refresh_state()
 
@@ -155,7 +171,8 @@ class EngineClient(QObject):
 
     def _process_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:
-            self._give_up(f"The engine could not be started ({engine_command()[0]}).")
+            program = "ssh (install OpenSSH's client)" if self.host else engine_command()[0]
+            self._give_up(f"The engine could not be started ({program}).")
 
     def _finished(self, exit_code: int, _status) -> None:
         process = self.sender()
@@ -166,6 +183,10 @@ class EngineClient(QObject):
         for event in self.session.abandon_pending():
             self.event.emit(event)
         reason = self.stderr_tail[-1] if self.stderr_tail else f"exit code {exit_code}"
+        link = ssh_failure(self.host, exit_code, self.stderr_tail, started) if self.host else None
+        if link and not started:
+            self._give_up(link)  # no key, no such computer, no engine there: a retry would fail the same way
+            return
         if not started and exit_code == 2:
             # The engine refused to start: a bad model or option. Restarting would fail the same way.
             self._give_up(f"The engine could not start: {reason}")
@@ -175,9 +196,9 @@ class EngineClient(QObject):
         if len(self.restarts) > MAX_RESTARTS:
             self._give_up(f"The engine stopped {len(self.restarts)} times in two minutes: {reason}")
             return
-        self.notice.emit("The engine stopped unexpectedly; restarting it. Your text is safe.")
+        self.notice.emit(link or "The engine stopped unexpectedly; restarting it. Your text is safe.")
         self._set_state("restarting")
-        QTimer.singleShot(500, lambda: self.start(self.model, self.threads, self.window))
+        QTimer.singleShot(500, lambda: self.start(self.model, self.threads, self.window, self.host))
 
     def _give_up(self, message: str) -> None:
         self.process = None

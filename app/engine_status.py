@@ -20,8 +20,15 @@ STATE_WORDS = {
 }
 
 
+def engine_words(state: str, host: str = "") -> str:
+    """The status bar's words for the engine's state, saying where it runs when that is not here."""
+    words = STATE_WORDS.get(state, state)
+    return words.replace("Engine:", f"Engine on {host}:", 1) if host else words
+
+
 class EngineFailedBox(QMessageBox):
-    """Why the engine cannot run, and the two ways on: the default model, or Settings (open, not modal)."""
+    """Why the engine cannot run, and the two ways on: the default model (or, when the engine runs on
+    another computer, this computer), or Settings (open, not modal)."""
 
     def __init__(
         self,
@@ -29,16 +36,24 @@ class EngineFailedBox(QMessageBox):
         message: str,
         use_default: Callable[[], None],
         open_settings: Callable[[], None],
+        host: str = "",
     ) -> None:
         super().__init__(parent)
         self.setIcon(QMessageBox.Icon.Warning)
         self.setWindowTitle("The engine cannot run")
         self.setText(message)
-        self.setInformativeText(
-            "Your novels are safe; writing works without the engine. If the model file is missing or "
-            "damaged, choose another model in Settings, or use the embedded default model."
-        )
-        default = self.addButton("Use the default model", QMessageBox.ButtonRole.AcceptRole)
+        if host:
+            self.setInformativeText(
+                f"Your novels are safe; writing works without the engine. Fix what is said above on {host}, "
+                "choose another computer in Settings, or run the engine on this computer."
+            )
+            default = self.addButton("Run the engine on this computer", QMessageBox.ButtonRole.AcceptRole)
+        else:
+            self.setInformativeText(
+                "Your novels are safe; writing works without the engine. If the model file is missing or "
+                "damaged, choose another model in Settings, or use the embedded default model."
+            )
+            default = self.addButton("Use the default model", QMessageBox.ButtonRole.AcceptRole)
         settings = self.addButton("Open Settings…", QMessageBox.ButtonRole.ActionRole)
         self.addButton(QMessageBox.StandardButton.Close)
         chosen = {default: use_default, settings: open_settings}
@@ -51,19 +66,28 @@ class EngineStatus:
     do when it cannot run, and sending it the novel's text when the session says it changed."""
 
     def start_engine(self) -> None:
-        self.client.start(self.settings.model, self.settings.threads, self.settings.window)
+        settings = self.settings
+        self.client.start(settings.model, settings.threads, settings.window, settings.engine_host)
 
     def _engine_state(self, state: str) -> None:
-        self.engine_label.setText(STATE_WORDS.get(state, state))
+        self.engine_label.setText(engine_words(state, self.client.host))
         self._update_ai_actions()
 
     def _engine_failed(self, message: str) -> None:
-        self.engine_label.setText(STATE_WORDS["error"])
-        self.engine_failure_box = EngineFailedBox(self, message, self._use_default_model, self.edit_settings)
+        host = self.client.host
+        self.engine_label.setText(engine_words("error", host))
+        way_on = self._run_engine_here if host else self._use_default_model
+        self.engine_failure_box = EngineFailedBox(self, message, way_on, self.edit_settings, host)
 
     def _use_default_model(self) -> None:
         self.settings.model = "default"
         save_settings(self.settings)
+        self.start_engine()
+
+    def _run_engine_here(self) -> None:
+        self.settings.engine_host = ""
+        save_settings(self.settings)
+        self.client.restarts = []
         self.start_engine()
 
     def _engine_update_soon(self) -> None:

@@ -122,7 +122,8 @@ class NovelMenu:
         if chosen is None:
             return
         old = self.settings
-        engine_changed = (chosen.model, chosen.threads, chosen.window) != (old.model, old.threads, old.window)
+        engine = ("model", "threads", "window", "engine_host")
+        engine_changed = any(getattr(chosen, name) != getattr(old, name) for name in engine)
         self.settings = chosen
         self._save_settings()
         apply_theme(QApplication.instance(), chosen.theme)

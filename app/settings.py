@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from app.book_progress import DEFAULT_TOKENS_PER_WORD, words_to_tokens
+from app.remote_engine import host_problem
 from engine.config import TempLoraConfig
 from engine.model_names import DEFAULT_MODEL, MODEL_NAMES
 from engine.paths import config_dir, write_atomically
@@ -36,6 +37,8 @@ class Settings:
     # asked of the engine in tokens at the open book's own ratio (suggestion_tokens).
     suggestion_words: int = 150
     threads: int = 0  # 0: every core
+    # Where the engine runs: "" this computer, else an ssh destination (user@host or a host of ~/.ssh/config)
+    engine_host: str = ""
     theme: str = "system"
     last_novel: int | None = None
     last_chapter: int | None = None
@@ -87,8 +90,14 @@ def problems(settings: Settings) -> dict[str, str]:
         found["theme"] = f"theme must be one of {', '.join(THEMES)}"
     if not isinstance(settings.model, str) or not settings.model:
         found["model"] = f"model must be {' or '.join(repr(n) for n in MODEL_NAMES)} or a GGUF file"
-    elif settings.model not in MODEL_NAMES and not Path(settings.model).expanduser().is_file():
+    elif (
+        settings.model not in MODEL_NAMES
+        and not settings.engine_host  # on another computer the file is on that computer's disk
+        and not Path(settings.model).expanduser().is_file()
+    ):
         found["model"] = f"the model file {settings.model} does not exist"
+    if (problem := host_problem(settings.engine_host)) is not None:
+        found["engine_host"] = problem
     return found
 
 

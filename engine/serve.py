@@ -237,7 +237,9 @@ class EngineServer:
 
     def close(self) -> None:
         """Delete every adapter (idempotent); waits for an export in progress so none is left behind."""
-        self.scheduler.stopping.set()
+        # Generations are cancelled too: after the end of input (the app gone, or an ssh link dropped) no
+        # one reads their tokens, and a long one would keep the process, and its session folder, for minutes.
+        self.scheduler.stop()
         self.documents.close_all()
 
 

@@ -38,7 +38,8 @@ class FakeEngine(EngineClient):
         self.cancelled: set[str] = set()
         self.streamed: dict[str, str] = {}  # generation id -> the text streamed so far
 
-    def start(self, model: str = "default", threads: int = 0, window: int = 1024) -> None:
+    def start(self, model: str = "default", threads: int = 0, window: int = 1024, host: str = "") -> None:
+        self.host = host
         self.running = True
         self.send("hello")
         for doc, (text_of, settings) in self.documents.items():
@@ -53,7 +54,7 @@ class FakeEngine(EngineClient):
         self._die()
         self.notice.emit("The engine stopped unexpectedly; restarting it. Your text is safe.")
         self._set_state("restarting")
-        self.start(self.model, self.threads, self.window)
+        self.start(self.model, self.threads, self.window, self.host)
 
     def pid(self) -> int | None:
         return None

@@ -124,6 +124,16 @@ def test_adapter_files_are_gone_after_sigterm():
     assert not os.path.exists(folder)
 
 
+def test_adapter_files_are_gone_after_sighup():
+    """A terminal or an ssh session with a terminal that goes away sends SIGHUP (app/remote_engine.py)."""
+    child = _engine_like_child("time.sleep(60)")
+    folder = child.stdout.readline().strip()
+    assert os.path.exists(folder)
+    child.send_signal(signal.SIGHUP)
+    assert child.wait(timeout=30) == -signal.SIGHUP
+    assert not os.path.exists(folder)
+
+
 def test_adapter_files_are_gone_after_sigint():
     child = _engine_like_child("time.sleep(60)")
     folder = child.stdout.readline().strip()
