@@ -87,6 +87,8 @@ def main() -> int:
     wait(lambda: editor.suggestion is not None and bool(editor.suggestion.text), 120)
     print(f"first words after {time.perf_counter() - pressed:.2f} s (after Tab)", flush=True)
     wait(lambda: window.suggestions.generation is None, 120)
+    words = len(editor.suggestion.text.split()) if editor.suggestion else 0
+    print(f"whole suggestion after {time.perf_counter() - pressed:.2f} s ({words} words)", flush=True)
     print("suggestion ends:", repr(editor.suggestion.text[-40:] if editor.suggestion else None), flush=True)
     QTest.keyClick(editor, Qt.Key.Key_Escape)
 
