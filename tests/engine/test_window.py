@@ -74,6 +74,26 @@ def test_accepting_a_suggestion_evaluates_only_what_is_new(loaded_model, sample_
 
 
 @pytest.mark.slow
+def test_an_accepted_suggestion_the_tokenizer_would_split_otherwise_is_not_evaluated_again(
+    loaded_model, sample_text
+):
+    """The model may write "\n" then "\n" where the tokenizer makes one "\n\n" token: the cache's own
+    tokens are kept for the text they spell, and only what follows them is evaluated."""
+    gen = loaded_model.generator
+    gen.set_adapter(None)
+    newline = gen.tokenize("\n")
+    assert len(newline) == 1 and len(gen.tokenize("\n\n")) == 1  # the tokenizer's own: one token
+    text = sample_text[:1200].rstrip()  # ~280 tokens: the window is 512 here
+    written = gen.tokenize(text) + newline + newline + gen.tokenize("She smiled.")  # as a model writes
+    gen.load_window(np.array(written))
+    accepted = text + "\n\nShe smiled."
+    assert gen.load_window(gen.window_for(accepted, 40)) <= 1  # before: everything from the "\n\n" on
+    typed = accepted + " Anne said nothing more."
+    assert 3 <= gen.load_window(gen.window_for(typed, 40)) <= 8  # the typed sentence's tokens
+    assert gen.load_window(gen.window_for(sample_text[5000:6200], 40)) > 200  # elsewhere: afresh
+
+
+@pytest.mark.slow
 def test_a_continuation_through_a_shifted_window_matches_a_fresh_window(loaded_model, sample_text):
     """After the cache is shifted, greedy text is what a window evaluated afresh gives (or very near)."""
     from engine.generate import Sampling
