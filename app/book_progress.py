@@ -174,8 +174,10 @@ def relearn_seconds(progress: Absorption, state: Learned) -> float | None:
 
 def describe_seconds(seconds: float) -> str:
     """A short duration as the writer reads it ("about 10 s", "about 3 min")."""
+    if seconds < 10:
+        return f"about {max(1, round(seconds))} s"
     if seconds < 60:
-        return f"about {max(5, round(seconds / 5) * 5)} s"
+        return f"about {round(seconds / 5) * 5} s"
     return f"about {round(seconds / 60)} min"
 
 

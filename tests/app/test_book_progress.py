@@ -165,8 +165,8 @@ def test_the_chapter_learned_again_is_named_as_the_tree_names_it_with_what_the_e
     progress.work_total, progress.work_absorbed = 24_064, 23_552  # two units of work a token
     # No pace yet: no time said.
     assert describe_learning(progress, chapters).endswith("Re-learning Chapter 3 after the edit…")
-    # Two chunks learned, 512 units of work in 5 s: 256 tokens to learn again, at 2 units each, take 5 s.
+    # Two chunks learned, 1,024 units of work in 5 s: 256 tokens to learn again, at 2 units each, take 2.5 s.
     progress.stamps = [(0.0, 22_528, 24_064, -1.0), (2.5, 23_040, 24_064, -1.0), (5.0, 23_552, 24_064, -1.0)]
-    assert describe_learning(progress, chapters).endswith("Re-learning Chapter 3 after the edit, about 5 s…")
+    assert describe_learning(progress, chapters).endswith("Re-learning Chapter 3 after the edit, about 2 s…")
     progress.learning = progress.unlearned[0] = (5_400, 5_656)  # in the sixth chapter, titled
-    assert describe_learning(progress, chapters).endswith("Re-learning “The Ball” after the edit, about 5 s…")
+    assert describe_learning(progress, chapters).endswith("Re-learning “The Ball” after the edit, about 2 s…")
