@@ -297,13 +297,19 @@ class Generator:
         def held(k: int) -> int:  # where the first k cached tokens' bytes are in the tail (-1: nowhere)
             return tail.rfind(window[: ends[k - 1]])
 
-        if held(MIN_MATCH) < 0:
+        at = held(MIN_MATCH)
+        if at < 0:
             return None
-        low, high = MIN_MATCH, len(cached)  # the longest held prefix: held(low) holds, held(high + 1) not
+        # The longest held prefix, by bisection: held(low) = at holds, held(high + 1) does not.
+        low, high = MIN_MATCH, len(cached)
         while low < high:
             middle = (low + high + 1) // 2
-            low, high = (middle, high) if held(middle) >= 0 else (low, middle - 1)
-        after = tail[held(low) + int(ends[low - 1]) :]
+            found = held(middle)
+            if found >= 0:
+                low, at = middle, found
+            else:
+                high = middle - 1
+        after = tail[at + int(ends[low - 1]) :]
         rest = self.llm.tokenize(after, add_bos=False, special=False) if after else []
         return np.concatenate([cached[:low], np.array(rest, dtype=np.int64)])
 

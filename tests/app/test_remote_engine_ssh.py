@@ -141,14 +141,19 @@ def test_a_key_the_computer_does_not_accept_says_a_password_would_be_needed(qtbo
     assert "asks for a password" in text and "SSH key" in text
 
 
-def test_a_computer_without_longform_says_so(qtbot, tmp_path, monkeypatch):
-    bare = sshd.start_sshd(tmp_path / "bare", tmp_path / "bare-home", path="/usr/bin:/bin")  # no venv
-    monkeypatch.setenv(SSH_CONFIG_ENV, str(bare.config))
+def failure_on_a_computer_with(qtbot, tmp_path, monkeypatch, name: str, path: str) -> tuple[str, str]:
+    """The failure box's text for an sshd whose sessions get `path` as PATH, and that computer's host."""
+    server = sshd.start_sshd(tmp_path / name, tmp_path / f"{name}-home", path=path)
+    monkeypatch.setenv(SSH_CONFIG_ENV, str(server.config))
     try:
-        text = failure_box_text(qtbot, bare.host())
+        return failure_box_text(qtbot, server.host()), server.host()
     finally:
-        bare.stop()
-    assert f"not installed on {bare.host()}" in text and "longform-engine" in text
+        server.stop()
+
+
+def test_a_computer_without_longform_says_so(qtbot, tmp_path, monkeypatch):
+    text, host = failure_on_a_computer_with(qtbot, tmp_path, monkeypatch, "bare", "/usr/bin:/bin")  # no venv
+    assert f"not installed on {host}" in text and "longform-engine" in text
 
 
 OLD_ENGINE = """\
@@ -168,10 +173,7 @@ def test_an_engine_of_another_version_there_is_stopped_and_named(qtbot, tmp_path
     engine = bin_folder / "longform-engine"
     engine.write_text(f"#!{sys.executable}\n{OLD_ENGINE}")
     engine.chmod(0o755)
-    old = sshd.start_sshd(tmp_path / "old", tmp_path / "old-home", path=f"{bin_folder}:/usr/bin:/bin")
-    monkeypatch.setenv(SSH_CONFIG_ENV, str(old.config))
-    try:
-        text = failure_box_text(qtbot, old.host())
-    finally:
-        old.stop()
-    assert f"on {old.host()} is Longform 0.0.9" in text and "Install Longform 0.1.0" in text
+    text, host = failure_on_a_computer_with(
+        qtbot, tmp_path, monkeypatch, "old", f"{bin_folder}:/usr/bin:/bin"
+    )
+    assert f"on {host} is Longform 0.0.9" in text and "Install Longform 0.1.0" in text
