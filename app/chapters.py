@@ -11,16 +11,7 @@ from __future__ import annotations
 
 import re
 
-_UNITS = "one|two|three|four|five|six|seven|eight|nine"
-_WORDS = (
-    rf"(?:{_UNITS}|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
-    rf"|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:{_UNITS}))?|hundred)"
-)
-_ORDINALS = (
-    "first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth"
-    "|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|last"
-)
-NUMBER = rf"(?:\d+|[IVXLCDM]+|(?i:{_WORDS})|(?i:the[ \t]+(?:{_ORDINALS})))"
+from engine.headings import NUMBER
 
 HEADING = re.compile(
     r"^[ \t]*(?:#{1,2}[ \t]+(?P<md>\S.*?)"

@@ -89,9 +89,11 @@ class Continue(Request, tag="continue"):
 
 class GenerateChapter(Request, tag="generate_chapter"):
     doc: str
-    title: str
-    notes: str = ""
-    max_tokens: int = DEFAULT_MAX_TOKENS
+    title: str  # the chapter's heading, as it is to stand in the book ("CHAPTER XIII")
+    beats: list[str] = []  # what happens, in order: each beat steers a section of its own
+    notes: str = ""  # beats in one text, one a line (or split by ";"), when `beats` is empty
+    text: str | None = None  # the manuscript before the new chapter (None: the whole document)
+    max_tokens: int = DEFAULT_MAX_TOKENS  # the whole chapter's length, shared among its beats
     temperature: float = 0.8
     top_p: float = 0.95
     seed: int = 0
@@ -208,7 +210,7 @@ class Generated(Done, tag="continue"):
 
 
 class ChapterGenerated(Generated, tag="generate_chapter"):
-    pass
+    sections: list[str] = []  # the chapter's text beat by beat (joined by blank lines, they are `text`)
 
 
 class Cancelled(Done, tag="cancel"):

@@ -1,0 +1,123 @@
+"""A chapter's beats: the writer's notes as a list, each beat opening its section in the book's voice, and
+how far a section followed its beat.
+
+A beat is one thing that happens ("the Duchess scolds Alice"). A 135M model does not follow an instruction,
+but it does continue a sentence: so the beat, put in the book's tense ("The Duchess scolded Alice."), is the
+first sentence of its section and the model writes on from it (`opening`). Whether that is followed more
+often than a note the model reads but the text does not hold is measured by `longform-engine chapters`
+(docs/BENCHMARKS.md, "Chapters from an outline").
+
+A light module (no model, no Qt): the app splits the writer's notes with it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Present → past for the verbs a beat is likely to hold whose past is not "-ed" (the third person and the
+# plain form both, "goes"/"go" → "went"). A regular verb is put in the past only when the book itself
+# writes that past form, so "pigs" never becomes "pigged".
+IRREGULAR = {
+    "is": "was", "are": "were", "am": "was", "has": "had", "have": "had", "does": "did", "do": "did",
+    "goes": "went", "go": "went", "comes": "came", "come": "came", "sees": "saw", "see": "saw",
+    "says": "said", "say": "said", "tells": "told", "tell": "told", "finds": "found", "find": "found",
+    "takes": "took", "take": "took", "gives": "gave", "give": "gave", "makes": "made", "make": "made",
+    "leaves": "left", "leave": "left", "meets": "met", "meet": "met", "brings": "brought",
+    "bring": "brought", "thinks": "thought", "think": "thought", "knows": "knew", "know": "knew",
+    "runs": "ran", "run": "ran", "falls": "fell", "fall": "fell", "becomes": "became",
+    "become": "became", "begins": "began", "begin": "began", "writes": "wrote", "write": "wrote",
+    "speaks": "spoke", "speak": "spoke", "gets": "got", "get": "got", "feels": "felt", "feel": "felt",
+    "keeps": "kept", "keep": "kept", "loses": "lost", "lose": "lost", "sits": "sat", "sit": "sat",
+    "stands": "stood", "stand": "stood", "hears": "heard", "hear": "heard", "holds": "held",
+    "hold": "held", "sends": "sent", "send": "sent", "buys": "bought", "catches": "caught",
+    "teaches": "taught", "breaks": "broke", "chooses": "chose", "drives": "drove", "rides": "rode",
+    "eats": "ate", "drinks": "drank", "sings": "sang", "swims": "swam", "throws": "threw",
+    "wears": "wore", "forgets": "forgot", "forgives": "forgave", "hides": "hid", "sleeps": "slept",
+    "weeps": "wept", "understands": "understood", "grows": "grew", "flies": "flew", "fights": "fought",
+    "seeks": "sought", "sells": "sold", "shakes": "shook", "shows": "showed", "wins": "won",
+    "spends": "spent", "lends": "lent", "lies": "lay", "rises": "rose", "strikes": "struck",
+    "swears": "swore", "tears": "tore", "wakes": "woke", "bites": "bit", "draws": "drew",
+    "puts": "put", "sets": "set", "lets": "let", "cuts": "cut", "hurts": "hurt", "reads": "read",
+    "can": "could", "will": "would", "shall": "should", "may": "might",
+}  # fmt: skip
+_BASE = {}  # a past form → its plain form ("went" → "go")
+for _present, _past_form in IRREGULAR.items():
+    if _past_form not in _BASE or not _present.endswith("s"):
+        _BASE[_past_form] = _present
+STOP_WORDS = frozenset(
+    """a an the and or but if of to in on at by for with from into onto over under about after before
+    again then than that this these those there here his her hers him he she it its they them their we us
+    our you your i me my is are was were be been being am has have had do does did not no so as up down out
+    off all any some each very just also only too more most much many who whom whose which what when where
+    why how one two""".split()  # noqa: SIM905 (a paragraph of words reads better than a list)
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
+def split_beats(notes: str) -> list[str]:
+    """The writer's notes as beats: one a line (list marks dropped), or split at ";" within a line."""
+    beats = []
+    for line in notes.splitlines():
+        for part in line.split(";"):
+            beat = re.sub(r"^\s*(?:[-*•–]|\d+[.)])\s*", "", part).strip()
+            if beat:
+                beats.append(beat)
+    return beats
+
+
+def _past(word: str, vocabulary: set[str]) -> str | None:
+    """The past of a present-tense verb, when this rule knows it (see IRREGULAR), else None."""
+    lower = word.lower()
+    if lower in IRREGULAR:
+        return IRREGULAR[lower]
+    if not lower.endswith("s") or lower.endswith("ss"):
+        return None
+    stem = lower[:-1]
+    candidates = [stem + "ed", stem + "d", lower[:-2] + "ed"]
+    if lower.endswith("ies"):
+        candidates.insert(0, lower[:-3] + "ied")
+    return next((c for c in candidates if c in vocabulary), None)
+
+
+def opening(beat: str, past: bool, vocabulary: set[str]) -> str:
+    """The beat as its section's first sentence: capitalised, ended, its verbs in the book's tense.
+
+    `vocabulary` holds the book's words in lower case (the past forms a regular verb may take).
+    """
+    text = beat.strip().rstrip(",;:")
+    if past:
+
+        def to_past(m: re.Match) -> str:
+            word = m.group()
+            if word[:1].isupper() and m.start() > 0:  # a name ("Jones"), not a verb
+                return word
+            new = _past(word, vocabulary)
+            return word if new is None else (new.capitalize() if word[:1].isupper() else new)
+
+        text = _WORD.sub(to_past, text)
+    text = text[:1].upper() + text[1:]
+    return text if text[-1:] in '.!?"”’' else f"{text}."
+
+
+def content_words(text: str) -> set[str]:
+    """The words that carry a beat's content, as stems: "scolds" and "scolded" are one word."""
+    return {stem(w) for w in _WORD.findall(text.lower()) if w not in STOP_WORDS and len(w) > 2}
+
+
+def stem(word: str) -> str:
+    """A crude stem, enough to match a beat's word in prose: "turns", "turned", "turning" → "turn"."""
+    word = re.sub(r"['’]s$", "", word.lower()).strip("'’-")
+    if word in IRREGULAR or word in _BASE:  # "goes", "go" and "went" are one word
+        return _BASE[IRREGULAR.get(word, word)]
+    for suffix in ("ing", "ied", "ies", "ed", "es", "s", "e", "d"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def followed(beat: str, section: str) -> float:
+    """The share of the beat's content words that its section holds (1.0: every one)."""
+    wanted = content_words(beat)
+    if not wanted:
+        return 1.0
+    return len(wanted & content_words(section)) / len(wanted)
