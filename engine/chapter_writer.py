@@ -1,0 +1,82 @@
+"""A chapter written beat by beat: each beat opens a section of its own and the model writes on from it.
+
+The prompt is the manuscript before the chapter, the chapter's heading, and what the chapter holds so far.
+A section begins with its beat as a sentence in the book's tense (engine/beats.py `opening`) and goes on to
+its share of the chapter's length, ending at a sentence end (engine/generate.py's rule); sections are
+paragraphs apart. Steering by a note instead (the beat in brackets before the section, not in the text) or
+not at all is kept for `longform-engine chapters` to measure against (docs/BENCHMARKS.md).
+
+Iterated like a Continuation: its pieces stream as they come, `text` is the final chapter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from engine.beats import opening, split_beats
+from engine.tense import is_past_tense
+
+STEERS = ("opening", "note", "none")
+MIN_SECTION_TOKENS = 48  # a beat's section is at least a few sentences, however short the chapter asked for
+
+
+def chapter_prompt(manuscript: str, heading: str) -> str:
+    return f"{manuscript.rstrip()}\n\n{heading.strip()}\n\n"
+
+
+def book_vocabulary(text: str) -> set[str]:
+    """The book's words in lower case (the past forms a beat's verbs may take)."""
+    return set(re.findall(r"[a-z]+", text[-400_000:].lower()))
+
+
+class ChapterWriting:
+    """One chapter being written. `stream(prompt, tokens)` gives one section's Continuation."""
+
+    def __init__(
+        self,
+        stream: Callable[[str, int], object],
+        manuscript: str,
+        heading: str,
+        beats: list[str],
+        max_tokens: int,
+        steer: str = "opening",
+    ) -> None:
+        self.stream, self.prompt = stream, chapter_prompt(manuscript, heading)
+        self.beats = beats or [""]  # no beats: one section, the model's own
+        self.steer = steer if beats else "none"
+        past, vocabulary = is_past_tense(manuscript), book_vocabulary(manuscript)
+        self.openings = [opening(b, past, vocabulary) if b and self.steer == "opening" else "" for b in beats]
+        self.openings = self.openings or [""]
+        self.section_tokens = max(MIN_SECTION_TOKENS, max_tokens // len(self.beats))
+        self.sections: list[str] = []
+        self.pieces: list[str] = []
+        self.tokens = 0
+        self.evaluated = 0
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.sections)
+
+    def __iter__(self) -> Iterator[str]:
+        for beat, lead in zip(self.beats, self.openings, strict=True):
+            before = self.text + "\n\n" if self.sections else ""
+            note = f"[{beat.strip()}]\n\n" if self.steer == "note" else ""
+            if before or lead:
+                shown = (before and "\n\n") + lead  # the blank line between sections streams too
+                self.pieces.append(shown)
+                yield shown
+            continuation = self.stream(self.prompt + before + note + lead, self.section_tokens)
+            for piece in continuation:
+                self.pieces.append(piece)
+                yield piece
+            self.tokens += continuation.tokens
+            self.evaluated += continuation.evaluated
+            self.sections.append((lead + continuation.text).strip())
+            if not continuation.text.strip():
+                return  # the model has nothing more to say (or was stopped): no more sections
+
+
+def chapter_beats(beats: list[str], notes: str) -> list[str]:
+    """The request's beats, or its notes split into beats."""
+    return [b.strip() for b in beats if b.strip()] or split_beats(notes)
