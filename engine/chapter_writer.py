@@ -15,10 +15,16 @@ import re
 from collections.abc import Callable, Iterator
 
 from engine.beats import opening, split_beats
+from engine.sentences import cut_to_sentence
 from engine.tense import is_past_tense
 
 STEERS = ("opening", "note", "none")
 MIN_SECTION_TOKENS = 48  # a beat's section is at least a few sentences, however short the chapter asked for
+MAX_ATTEMPTS = 4  # a section the model keeps turning into a list is left shorter, not retried for ever
+# A paragraph that is not the chapter's prose: a list item, a heading, a Markdown mark.
+NOT_PROSE = re.compile(
+    r"\n[ \t]*\n[ \t]*(?:\d+[ \t]*[.)]|[IVXLC]+\.[ \t]|(?i:chapter|volume|book)\b|#|\*[ \t])"
+)
 
 
 def chapter_prompt(manuscript: str, heading: str) -> str:
@@ -31,11 +37,12 @@ def book_vocabulary(text: str) -> set[str]:
 
 
 class ChapterWriting:
-    """One chapter being written. `stream(prompt, tokens)` gives one section's Continuation."""
+    """One chapter being written. `stream(prompt, tokens, attempt)` gives one section's Continuation (a
+    retry, `attempt` > 0, samples with another seed)."""
 
     def __init__(
         self,
-        stream: Callable[[str, int], object],
+        stream: Callable[[str, int, int], object],
         manuscript: str,
         heading: str,
         beats: list[str],
@@ -66,15 +73,34 @@ class ChapterWriting:
                 shown = (before and "\n\n") + lead  # the blank line between sections streams too
                 self.pieces.append(shown)
                 yield shown
-            continuation = self.stream(self.prompt + before + note + lead, self.section_tokens)
+            section = yield from self._section(self.prompt + before + note, lead)
+            self.sections.append(section.strip())
+            if section == lead:
+                return  # the model has nothing more to say (or was stopped): no more sections
+
+    def _section(self, prompt: str, lead: str) -> Iterator[str]:
+        """One section's text, streamed. A paragraph the model opens as a list or a heading ("1.", "Chapter
+        6": a small model drifts into both) is cut off and the section written on from before it, afresh."""
+        written, spent = lead, 0
+        for attempt in range(MAX_ATTEMPTS):
+            continuation = self.stream(prompt + written, self.section_tokens - spent, attempt)
+            wrote = ""
             for piece in continuation:
                 self.pieces.append(piece)
                 yield piece
+                wrote += piece
+                if NOT_PROSE.search(wrote):
+                    break
             self.tokens += continuation.tokens
             self.evaluated += continuation.evaluated
-            self.sections.append((lead + continuation.text).strip())
-            if not continuation.text.strip():
-                return  # the model has nothing more to say (or was stopped): no more sections
+            spent += continuation.tokens
+            cut = NOT_PROSE.search(wrote)
+            if cut is None:
+                return written + continuation.text
+            written += cut_to_sentence(wrote[: cut.start()])
+            if spent >= self.section_tokens:
+                break
+        return written
 
 
 def chapter_beats(beats: list[str], notes: str) -> list[str]:

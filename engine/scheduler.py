@@ -11,6 +11,7 @@ While a generation (or a warm-up) waits or runs, training pauses at the next lay
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -192,8 +193,9 @@ class Scheduler:
         first = None
         if isinstance(request, GenerateChapter):  # `text` is the manuscript before the chapter
 
-            def section(prompt: str, tokens: int):
-                return self.backend.stream(prompt, tokens, sampling, cancel.is_set)
+            def section(prompt: str, tokens: int, attempt: int):
+                again = dataclasses.replace(sampling, seed=sampling.seed + attempt)  # a retry: another seed
+                return self.backend.stream(prompt, tokens, again, cancel.is_set)
 
             beats = chapter_beats(request.beats, request.notes)
             continuation = ChapterWriting(section, text, request.title, beats, max_tokens)

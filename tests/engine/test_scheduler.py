@@ -17,7 +17,7 @@ import pytest
 from engine.chunk_map import PLACE_TOKENS
 from engine.config import TempLoraConfig
 from engine.serve import EngineServer
-from tests.engine.fake_backend import FakeBackend
+from tests.engine.fake_backend import FakeBackend, FakeContinuation
 
 CONFIG = TempLoraConfig(window=64, chunk_tokens=16, context_tokens=16, opening_tokens=0, replay_chunks=0)
 TEXT = " ".join(f"word{i}" for i in range(16 * 8))  # eight chunks
@@ -280,3 +280,18 @@ def test_a_chapter_without_text_follows_the_whole_document_and_its_notes_are_bea
     assert len(engine.answer("2")["sections"]) == 2
     first = engine.backend.prompts[0]
     assert first.startswith(TEXT) and first.endswith("Chapter 9\n\nTea.")
+
+
+def test_a_section_the_model_turns_into_a_list_or_a_heading_is_cut_there_and_written_on_afresh(engine):
+    class Drifting(FakeBackend):
+        def stream(self, text, max_tokens, sampling, should_stop):
+            self.prompts.append(text)
+            words = ["It", "rained.\n\n1.", "Item"] if len(self.prompts) == 1 else ["She", "slept."]
+            return FakeContinuation(self, words, should_stop)
+
+    engine = Engine(Drifting())
+    engine.request(id="1", type="open_document", doc="d", text=TEXT)
+    engine.send(id="2", type="generate_chapter", doc="d", title="Chapter 2", beats=["rain"], text="Once.")
+    done = engine.answer("2")
+    assert done["text"] == "Rain. It rained. She slept."
+    assert engine.backend.prompts[1] == "Once.\n\nChapter 2\n\nRain. It rained."  # on from before the list
