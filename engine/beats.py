@@ -44,6 +44,10 @@ DETERMINERS = frozenset({
     "the", "a", "an", "his", "her", "their", "my", "our", "your", "its", "of", "in", "on", "at", "to", "for",
     "with", "from", "by", "this", "that", "these", "those",
 })  # fmt: skip
+# After these a verb keeps its plain form whatever the tense: "comes to see", "will go", "does not know".
+NOT_AFTER = frozenset(
+    {"to", "will", "would", "can", "could", "may", "might", "must", "shall", "should", "not"}
+)
 _BASE = {}  # a past form → its plain form ("went" → "go")
 for _present, _past_form in IRREGULAR.items():
     if _past_form not in _BASE or not _present.endswith("s"):
@@ -102,6 +106,7 @@ def _is_verb_place(words: list[str], i: int) -> bool:
         and len(word) > 3
         and re.search(r"[^su]s$", word) is not None
         and words[i - 1].lower() not in DETERMINERS
+        and words[i - 1].lower() not in NOT_AFTER
     )
 
 
@@ -120,8 +125,9 @@ def opening(beat: str, past: bool, vocabulary: set[str]) -> str:
         def to_past(m: re.Match) -> str:
             nonlocal changed
             word = m.group()
-            if word[:1].isupper() and m.start() > 0:  # a name ("Jones"), not a verb
-                return word
+            before = re.findall(r"[A-Za-z]+", text[: m.start()])[-1:]
+            if (word[:1].isupper() and m.start() > 0) or (before and before[0].lower() in NOT_AFTER):
+                return word  # a name ("Jones"), or a verb's plain form after "to" or "will" ("comes to see")
             new = _past(word, vocabulary)
             changed = changed or new is not None
             return word if new is None else (new.capitalize() if word[:1].isupper() else new)
