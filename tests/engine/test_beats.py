@@ -54,9 +54,7 @@ def test_a_beat_opens_its_section_in_the_books_tense():
     assert opening("Anne meets Wentworth; he is grave", True, book) == "Anne met Wentworth; he was grave."
     assert opening("Elizabeth marries Darcy", True, book) == "Elizabeth married Darcy."
     assert opening("the Admiral comes to see Kellynch", True, book) == "The Admiral came to see Kellynch."
-    assert (
-        opening("she will not go", True, book) == "She will not go."
-    )  # no verb this rule can put in the past
+    assert opening("she will not go", True, book) == "She would not go."  # "go" after "not" stays
     assert (
         opening("the Duchess scolds Alice", False, book) == "The Duchess scolds Alice."
     )  # a present-tense book
