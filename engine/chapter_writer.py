@@ -3,8 +3,8 @@
 The prompt is the manuscript before the chapter, the chapter's heading, and what the chapter holds so far.
 A section begins with its beat as a sentence in the book's tense (engine/beats.py `opening`) and goes on to
 its share of the chapter's length, ending at a sentence end (engine/generate.py's rule); sections are
-paragraphs apart. Steering by a note instead (the beat in brackets before the section, not in the text) or
-not at all is kept for `longform-engine chapters` to measure against (docs/BENCHMARKS.md).
+paragraphs apart. Steering by a note instead (the beat in brackets before the section, not in the text), by
+both, or not at all is kept for `longform-engine chapters` to measure against (docs/BENCHMARKS.md).
 
 Iterated like a Continuation: its pieces stream as they come, `text` is the final chapter.
 """
@@ -15,15 +15,18 @@ import re
 from collections.abc import Callable, Iterator
 
 from engine.beats import opening, split_beats
+from engine.headings import NUMBER
 from engine.sentences import cut_to_sentence
 from engine.tense import is_past_tense
 
-STEERS = ("opening", "note", "none")
+STEERS = ("opening", "both", "note", "none")
 MIN_SECTION_TOKENS = 48  # a beat's section is at least a few sentences, however short the chapter asked for
 MAX_ATTEMPTS = 4  # a section the model keeps turning into a list is left shorter, not retried for ever
-# A paragraph that is not the chapter's prose: a list item, a heading, a Markdown mark.
+# What is not the chapter's prose: a paragraph opened as a list item, a heading or a Markdown mark, or a
+# "Chapter 9" line (after a single line break too: a hard-wrapped book puts none before it).
 NOT_PROSE = re.compile(
     r"\n[ \t]*\n[ \t]*(?:\d+[ \t]*[.)]|[IVXLC]+\.[ \t]|(?i:chapter|volume|book)\b|#|\*[ \t])"
+    rf"|\n[ \t]*(?i:chapter)[ \t]+{NUMBER}[ \t]*[.:]?[ \t]*(?:\n|$)"
 )
 
 
@@ -53,7 +56,8 @@ class ChapterWriting:
         self.beats = beats or [""]  # no beats: one section, the model's own
         self.steer = steer if beats else "none"
         past, vocabulary = is_past_tense(manuscript), book_vocabulary(manuscript)
-        self.openings = [opening(b, past, vocabulary) if b and self.steer == "opening" else "" for b in beats]
+        opens = self.steer in ("opening", "both")
+        self.openings = [opening(b, past, vocabulary) if b and opens else "" for b in beats]
         self.openings = self.openings or [""]
         self.section_tokens = max(MIN_SECTION_TOKENS, max_tokens // len(self.beats))
         self.sections: list[str] = []
@@ -68,7 +72,7 @@ class ChapterWriting:
     def __iter__(self) -> Iterator[str]:
         for beat, lead in zip(self.beats, self.openings, strict=True):
             before = self.text + "\n\n" if self.sections else ""
-            note = f"[{beat.strip()}]\n\n" if self.steer == "note" else ""
+            note = f"[{beat.strip()}]\n\n" if self.steer in ("note", "both") else ""
             if before or lead:
                 shown = (before and "\n\n") + lead  # the blank line between sections streams too
                 self.pieces.append(shown)

@@ -295,3 +295,16 @@ def test_a_section_the_model_turns_into_a_list_or_a_heading_is_cut_there_and_wri
     done = engine.answer("2")
     assert done["text"] == "Rain. It rained. She slept."
     assert engine.backend.prompts[1] == "Once.\n\nChapter 2\n\nRain. It rained."  # on from before the list
+
+
+def test_a_chapter_heading_the_model_writes_after_a_single_line_break_ends_the_section():
+    class Heading(FakeBackend):
+        def stream(self, text, max_tokens, sampling, should_stop):
+            self.prompts.append(text)
+            words = ["It", "rained.\nChapter", "9\n"] if len(self.prompts) == 1 else ["She", "slept."]
+            return FakeContinuation(self, words, should_stop)
+
+    engine = Engine(Heading())
+    engine.request(id="1", type="open_document", doc="d", text=TEXT)
+    engine.send(id="2", type="generate_chapter", doc="d", title="Chapter 2", beats=["rain"], text="Once.")
+    assert engine.answer("2")["text"] == "Rain. It rained. She slept."
