@@ -107,36 +107,41 @@ def _is_verb_place(words: list[str], i: int) -> bool:
         and re.search(r"[^su]s$", word) is not None
         and words[i - 1].lower() not in DETERMINERS
         and words[i - 1].lower() not in NOT_AFTER
+        and not re.search(r"['’]s$", words[i - 1])  # "Anne's letters": a noun after a possessive
     )
+
+
+def _past_in_place(text: str, m: re.Match, vocabulary: set[str]) -> str | None:
+    """The past of the word `m` of `text` where it stands (None: it stays as it is)."""
+    word = m.group()
+    before = re.findall(r"[A-Za-z]+", text[: m.start()])[-1:]
+    if (word[:1].isupper() and m.start() > 0) or (before and before[0].lower() in NOT_AFTER):
+        return None  # a name ("Jones"), or a verb's plain form after "to" or "will" ("comes to see")
+    new = _past(word, vocabulary)
+    return None if new is None else (new.capitalize() if word[:1].isupper() else new)
 
 
 def opening(beat: str, past: bool, vocabulary: set[str]) -> str:
     """The beat as its section's first sentence: capitalised, ended, its verbs in the book's tense.
 
     `vocabulary` holds the book's words in lower case: a present-tense verb becomes past when this module
-    knows its past (IRREGULAR) or the book writes it ("scolds" → "scolded"); when none did, the first word
-    where a verb goes that ends in "-s" ("the baby turns into a pig") takes the regular past.
+    knows its past (IRREGULAR) or the book writes it ("scolds" → "scolded"), and the first word where a verb
+    goes that ends in "-s" ("the baby turns into a pig") takes the regular past when no known one comes
+    before it.
     """
     text = beat.strip().rstrip(",;:")
     if past:
-        words = _WORD.findall(text)
-        changed = False
-
-        def to_past(m: re.Match) -> str:
-            nonlocal changed
-            word = m.group()
-            before = re.findall(r"[A-Za-z]+", text[: m.start()])[-1:]
-            if (word[:1].isupper() and m.start() > 0) or (before and before[0].lower() in NOT_AFTER):
-                return word  # a name ("Jones"), or a verb's plain form after "to" or "will" ("comes to see")
-            new = _past(word, vocabulary)
-            changed = changed or new is not None
-            return word if new is None else (new.capitalize() if word[:1].isupper() else new)
-
-        text = _WORD.sub(to_past, text)
-        if not changed:
-            place = next((i for i in range(len(words)) if _is_verb_place(words, i)), None)
-            if place is not None:
-                text = re.sub(rf"\b{words[place]}\b", _regular_past(words[place]), text, count=1)
+        words = list(_WORD.finditer(text))
+        pasts = [_past_in_place(text, m, vocabulary) for m in words]
+        # The beat's own verb comes first: when a word where a verb goes ("Mary complains that she is
+        # ill") comes before any word this rule knows the past of, it takes the regular past.
+        place = next((i for i in range(len(words)) if _is_verb_place([m.group() for m in words], i)), None)
+        known = next((i for i, p in enumerate(pasts) if p is not None), len(words))
+        if place is not None and place < known:
+            pasts[place] = _regular_past(words[place].group())
+        for m, new in reversed(list(zip(words, pasts, strict=True))):
+            if new is not None:
+                text = text[: m.start()] + new + text[m.end() :]
     text = text[:1].upper() + text[1:]
     return text if text[-1:] in '.!?"”’' else f"{text}."
 

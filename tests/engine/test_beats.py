@@ -53,6 +53,8 @@ def test_a_beat_opens_its_section_in_the_books_tense():
     assert opening("the baby turns into a pig again", True, book) == "The baby turned into a pig again."
     assert opening("Anne meets Wentworth; he is grave", True, book) == "Anne met Wentworth; he was grave."
     assert opening("Elizabeth marries Darcy", True, book) == "Elizabeth married Darcy."
+    assert opening("Mary complains that she is ill", True, book) == "Mary complained that she was ill."
+    assert opening("Anne's letters arrive", True, book) == "Anne's letters arrive."  # no verb it can tell
     assert opening("the Admiral comes to see Kellynch", True, book) == "The Admiral came to see Kellynch."
     assert opening("she will not go", True, book) == "She would not go."  # "go" after "not" stays
     assert (
