@@ -101,6 +101,22 @@ def _starts(line: str) -> bool:
     return re.match(r"(?i:chapter)\b|(?:VOLUME|BOOK|PART)\b", line) is not None
 
 
+def _after_number(m: re.Match) -> tuple[str, str]:
+    """The stop after a heading's number ("." of "CHAPTER XII.", ":" of "Chapter 12: The Ball") and the
+    subtitle after it."""
+    return re.fullmatch(r"[ \t]*([.:—–-]?)[ \t]*(.*)", m.group("rest")).groups()
+
+
+def _bare_stop(titles: list[str]) -> str:
+    """How the book ends a heading that has no subtitle ("CHAPTER I." or "CHAPTER I"): as its last such
+    heading does; none when every heading has a subtitle (its stop is the subtitle's)."""
+    for previous in reversed(titles):
+        m = _NUMBERED.match(previous.strip())
+        if m and not _after_number(m)[1]:
+            return _after_number(m)[0]
+    return ""
+
+
 def next_heading(titles: list[str], title: str = "") -> str:
     """The heading of a chapter after `titles` (the book's chapter titles up to where it goes).
 
@@ -117,10 +133,9 @@ def next_heading(titles: list[str], title: str = "") -> str:
             continue
         if _NUMBERED.match(title):
             title = ""  # the writer's "Chapter 14" is the heading asked for: the book's own style wins
-        # "CHAPTER XII." keeps its full stop; the ":" of "Chapter 12: The Ball" goes with a subtitle
-        punct, subtitle = re.fullmatch(r"[ \t]*([.:—–-]?)[ \t]*(.*)", m.group("rest")).groups()
+        punct, subtitle = _after_number(m)
         heading = f"{m.group('lead')}{number}"
         if title:
             return f"{heading}{punct or '.'} {title}"
-        return heading + (punct if punct == "." or not subtitle else "")
+        return heading + (punct if not subtitle else _bare_stop(titles))
     return title or f"Chapter {len(titles) + 1}"

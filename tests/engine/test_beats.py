@@ -22,6 +22,12 @@ from tests.conftest import CORPUS
             "CHAPTER XIII. The Pig",
         ),
         (["Chapter 23"], "", "Chapter 24"),
+        (
+            ["CHAPTER II", "CHAPTER III. The Wedding Breakfast"],
+            "",
+            "CHAPTER IV",
+        ),  # its "." was the subtitle's
+        (["CHAPTER I.", "CHAPTER II. The Ball"], "", "CHAPTER III."),
         (["Chapter 23"], "The Ball", "Chapter 24. The Ball"),
         (["Chapter Twelve: The Ball"], "", "Chapter Thirteen"),
         (["Chapter Twelve: The Ball"], "Tea", "Chapter Thirteen: Tea"),
