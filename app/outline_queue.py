@@ -133,9 +133,15 @@ class OutlineQueue(QObject):
             return
         self.index += 1
         doc = self.writer.engine_document()
+        self.state, self.update_id = "updating", None
         self.update_id = self.client.update_document(doc) if doc else None
-        self.state = "updating" if self.update_id else "learning"
+        if self.update_id is None:
+            self._finish("Outline stopped: the engine is not running.")
+            return
         self._status()
+        if self.update_id not in self.client.session.pending:  # answered at once
+            self.state = "learning"
+            self._check_learned()
 
     def _suggestions_changed(self) -> None:
         if self.state == "ready":
