@@ -40,6 +40,14 @@ IRREGULAR = {
     "puts": "put", "sets": "set", "lets": "let", "cuts": "cut", "hurts": "hurt", "reads": "read",
     "can": "could", "will": "would", "shall": "should", "may": "might",
 }  # fmt: skip
+DETERMINERS = frozenset({
+    "the", "a", "an", "his", "her", "their", "my", "our", "your", "its", "of", "in", "on", "at", "to", "for",
+    "with", "from", "by", "this", "that", "these", "those",
+})  # fmt: skip
+# After these a verb keeps its plain form whatever the tense: "comes to see", "will go", "does not know".
+NOT_AFTER = frozenset(
+    {"to", "will", "would", "can", "could", "may", "might", "must", "shall", "should", "not"}
+)
 _BASE = {}  # a past form → its plain form ("went" → "go")
 for _present, _past_form in IRREGULAR.items():
     if _past_form not in _BASE or not _present.endswith("s"):
@@ -79,22 +87,56 @@ def _past(word: str, vocabulary: set[str]) -> str | None:
     return next((c for c in candidates if c in vocabulary), None)
 
 
+def _regular_past(word: str) -> str:
+    """ "turns" → "turned", "arrives" → "arrived", "watches" → "watched", "tries" → "tried"."""
+    if word.endswith("ies"):
+        return word[:-3] + "ied"
+    if re.search(r"(?:ss|x|z|ch|sh)es$", word):
+        return word[:-2] + "ed"
+    stem = word[:-1]
+    return stem + "d" if stem.endswith("e") else stem + "ed"
+
+
+def _is_verb_place(words: list[str], i: int) -> bool:
+    """Could the i-th word be the beat's verb: after its subject, not a noun after "the" or "of"?"""
+    word = words[i]
+    return (
+        i > 0
+        and word.islower()
+        and len(word) > 3
+        and re.search(r"[^su]s$", word) is not None
+        and words[i - 1].lower() not in DETERMINERS
+        and words[i - 1].lower() not in NOT_AFTER
+    )
+
+
 def opening(beat: str, past: bool, vocabulary: set[str]) -> str:
     """The beat as its section's first sentence: capitalised, ended, its verbs in the book's tense.
 
-    `vocabulary` holds the book's words in lower case (the past forms a regular verb may take).
+    `vocabulary` holds the book's words in lower case: a present-tense verb becomes past when this module
+    knows its past (IRREGULAR) or the book writes it ("scolds" → "scolded"); when none did, the first word
+    where a verb goes that ends in "-s" ("the baby turns into a pig") takes the regular past.
     """
     text = beat.strip().rstrip(",;:")
     if past:
+        words = _WORD.findall(text)
+        changed = False
 
         def to_past(m: re.Match) -> str:
+            nonlocal changed
             word = m.group()
-            if word[:1].isupper() and m.start() > 0:  # a name ("Jones"), not a verb
-                return word
+            before = re.findall(r"[A-Za-z]+", text[: m.start()])[-1:]
+            if (word[:1].isupper() and m.start() > 0) or (before and before[0].lower() in NOT_AFTER):
+                return word  # a name ("Jones"), or a verb's plain form after "to" or "will" ("comes to see")
             new = _past(word, vocabulary)
+            changed = changed or new is not None
             return word if new is None else (new.capitalize() if word[:1].isupper() else new)
 
         text = _WORD.sub(to_past, text)
+        if not changed:
+            place = next((i for i in range(len(words)) if _is_verb_place(words, i)), None)
+            if place is not None:
+                text = re.sub(rf"\b{words[place]}\b", _regular_past(words[place]), text, count=1)
     text = text[:1].upper() + text[1:]
     return text if text[-1:] in '.!?"”’' else f"{text}."
 

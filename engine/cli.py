@@ -112,6 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     rc.add_argument("--gen-tokens", type=int, default=120, help="tokens per continuation (default 120)")
     rc.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
+    ch = sub.add_parser(
+        "chapters", help="write OUTLINE's chapters after FILE, each learned before the next, and measure them"
+    )
+    _add_model_options(ch)
+    ch.add_argument("outline", type=Path, help='a JSON list of {"title", "beats": [...], "words"}')
+    ch.add_argument(
+        "--max-tokens", type=int, default=16384, help="absorb about the first N tokens (default 16384)"
+    )
+    ch.add_argument("--seed", type=int, default=1, help="sampling seed (default 1)")
+    ch.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
     s = sub.add_parser("serve", help="serve the desktop app: JSON lines on stdin/stdout (docs/PROTOCOL.md)")
     s.add_argument("--model", default=DEFAULT_MODEL)
     s.add_argument("--threads", type=int)
@@ -282,6 +293,27 @@ def cmd_recall(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_chapters(args: argparse.Namespace) -> int:
+    """Write an outline's chapters after a book and measure them (engine/chapter_eval.py)."""
+    from engine.chapter_eval import book_opening, print_table, read_outline, write_outline
+    from engine.runtime import LoadedModel
+
+    outline = read_outline(args.outline)
+    text = read_text(args.file)
+    model = LoadedModel(args.model, config_from_args(args), threads=args.threads)
+    try:
+        sample = text[:20000]
+        text = book_opening(text, args.max_tokens, len(model.tokens(sample)) / max(1, len(sample)))
+        result = write_outline(model, text, outline, seed=args.seed)
+    finally:
+        model.close()
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print_table(result)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the protocol until shutdown or end of input."""
     from engine.serve import run_server
@@ -312,6 +344,7 @@ COMMANDS = {
     "check-export": cmd_check_export,
     "serve": cmd_serve,
     "recall": cmd_recall,
+    "chapters": cmd_chapters,
 }
 
 

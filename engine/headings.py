@@ -90,6 +90,17 @@ def _case_like(words: str, example: str) -> str:
     return words
 
 
+def chapter_titles(text: str) -> list[str]:
+    """The "Chapter …" headings of a manuscript, each a line of its own, in order."""
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if len(line) <= 100 and _NUMBERED.match(line) and _starts(line)]
+
+
+def _starts(line: str) -> bool:
+    """A heading begins with its "Chapter" (or a short "VOLUME II," before it), not mid-sentence."""
+    return re.match(r"(?i:chapter)\b|(?:VOLUME|BOOK|PART)\b", line) is not None
+
+
 def next_heading(titles: list[str], title: str = "") -> str:
     """The heading of a chapter after `titles` (the book's chapter titles up to where it goes).
 

@@ -11,6 +11,7 @@ While a generation (or a warm-up) waits or runs, training pauses at the next lay
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -20,6 +21,7 @@ from collections.abc import Callable
 import msgspec
 
 from engine.backend import Abandoned
+from engine.chapter_writer import ChapterWriting, chapter_beats
 from engine.documents import Document, Documents
 from engine.errors import UserError
 from engine.generate import Sampling
@@ -189,7 +191,16 @@ class Scheduler:
         if isinstance(request, Continue):
             self.max_tokens[doc.doc] = max_tokens
         first = None
-        continuation = self.backend.stream(text, max_tokens, sampling, cancel.is_set)
+        if isinstance(request, GenerateChapter):  # `text` is the manuscript before the chapter
+
+            def section(prompt: str, tokens: int, attempt: int):
+                again = dataclasses.replace(sampling, seed=sampling.seed + attempt)  # a retry: another seed
+                return self.backend.stream(prompt, tokens, again, cancel.is_set)
+
+            beats = chapter_beats(request.beats, request.notes)
+            continuation = ChapterWriting(section, text, request.title, beats, max_tokens)
+        else:
+            continuation = self.backend.stream(text, max_tokens, sampling, cancel.is_set)
         for piece in continuation:
             first = first or time.perf_counter()
             self.emit(Token(id=request.id, text=piece))
@@ -207,9 +218,11 @@ class Scheduler:
                 )
             )
             return
+        chapter = {} if isinstance(request, Continue) else {"sections": continuation.sections}
         done = Generated if isinstance(request, Continue) else ChapterGenerated
         self.emit(
             done(
+                **chapter,
                 id=request.id,
                 text=continuation.text,
                 tokens=continuation.tokens,

@@ -228,12 +228,10 @@ class EngineServer:
         self.scheduler.queue_generation(request, request.text)
 
     def on_generate_chapter(self, request: GenerateChapter) -> None:
-        """A new chapter after the manuscript: its heading (and the writer's notes) end the prompt."""
-        manuscript = self._document(request).text.rstrip()
-        notes = request.notes.strip()
-        if notes:
-            manuscript += f"\n\n[Notes for the next chapter: {notes}]"
-        self.scheduler.queue_generation(request, f"{manuscript}\n\n{request.title.strip()}\n\n")
+        """A new chapter after the manuscript (or after `text`, the manuscript before where it goes),
+        written beat by beat under its heading (engine/chapter_writer.py)."""
+        doc = self._document(request)
+        self.scheduler.queue_generation(request, doc.text if request.text is None else request.text)
 
     def close(self) -> None:
         """Delete every adapter (idempotent); waits for an export in progress so none is left behind."""

@@ -58,6 +58,7 @@ class FakeBackend:
         self.events: list[tuple[float, str]] = []  # (time, what): "layer doc", "token", "warm", ...
         self.learned: list[tuple[str, tuple[int, int]]] = []  # (doc, chunk span) in the order learned
         self.adapters: set[str] = set()
+        self.prompts: list[str] = []  # each generation's prompt, in order
         self.attached: list[tuple[str, int]] = []
         self.training_gate = threading.Event()
         self.training_gate.set()
@@ -89,6 +90,7 @@ class FakeBackend:
         return 0
 
     def stream(self, text, max_tokens, sampling, should_stop) -> FakeContinuation:
+        self.prompts.append(text)
         words = [f"w{i}" for i in range(max_tokens)]
         return FakeContinuation(self, words, should_stop)
 

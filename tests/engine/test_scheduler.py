@@ -17,7 +17,7 @@ import pytest
 from engine.chunk_map import PLACE_TOKENS
 from engine.config import TempLoraConfig
 from engine.serve import EngineServer
-from tests.engine.fake_backend import FakeBackend
+from tests.engine.fake_backend import FakeBackend, FakeContinuation
 
 CONFIG = TempLoraConfig(window=64, chunk_tokens=16, context_tokens=16, opening_tokens=0, replay_chunks=0)
 TEXT = " ".join(f"word{i}" for i in range(16 * 8))  # eight chunks
@@ -253,3 +253,58 @@ def test_shutdown_deletes_every_adapter(engine):
     folder = engine.server.documents.store.folder
     assert engine.request(id="3", type="shutdown")["request"] == "shutdown"
     assert not folder.exists()
+
+
+def test_a_chapter_is_written_beat_by_beat_each_section_opened_by_its_beat(engine):
+    book = "Anne walked to the door. She was tired, and she had scolded him. " * 4
+    engine.request(id="1", type="open_document", doc="d", text=TEXT)
+    engine.send(id="2", type="generate_chapter", doc="d", title="CHAPTER XIII.", text=book, max_tokens=100,
+                beats=["the Duchess scolds Alice", "the baby turns into a pig"])  # fmt: skip
+    done = engine.answer("2")
+    first, second = done["sections"]
+    assert first.startswith("The Duchess scolded Alice. w0") and second.startswith("The baby turned into")
+    assert done["text"] == f"{first}\n\n{second}"  # sections are paragraphs apart
+    prompts = engine.backend.prompts
+    assert prompts[0] == f"{book.rstrip()}\n\nCHAPTER XIII.\n\nThe Duchess scolded Alice."
+    written = first.removeprefix("The Duchess scolded Alice.")
+    assert prompts[1] == f"{prompts[0]}{written}\n\nThe baby turned into a pig."  # written on from section 1
+    streamed = "".join(e["text"] for e in engine.out.seen if e.get("id") == "2" and e["type"] == "token")
+    assert streamed == done["text"]  # the openings stream too: the writer sees the chapter as it will be
+
+
+def test_a_chapter_without_text_follows_the_whole_document_and_its_notes_are_beats(engine):
+    engine.request(id="1", type="open_document", doc="d", text=TEXT)
+    engine.send(
+        id="2", type="generate_chapter", doc="d", title="Chapter 9", notes="tea; a storm", max_tokens=99
+    )
+    assert len(engine.answer("2")["sections"]) == 2
+    first = engine.backend.prompts[0]
+    assert first.startswith(TEXT) and first.endswith("Chapter 9\n\nTea.")
+
+
+def test_a_section_the_model_turns_into_a_list_or_a_heading_is_cut_there_and_written_on_afresh(engine):
+    class Drifting(FakeBackend):
+        def stream(self, text, max_tokens, sampling, should_stop):
+            self.prompts.append(text)
+            words = ["It", "rained.\n\n1.", "Item"] if len(self.prompts) == 1 else ["She", "slept."]
+            return FakeContinuation(self, words, should_stop)
+
+    engine = Engine(Drifting())
+    engine.request(id="1", type="open_document", doc="d", text=TEXT)
+    engine.send(id="2", type="generate_chapter", doc="d", title="Chapter 2", beats=["rain"], text="Once.")
+    done = engine.answer("2")
+    assert done["text"] == "Rain. It rained. She slept."
+    assert engine.backend.prompts[1] == "Once.\n\nChapter 2\n\nRain. It rained."  # on from before the list
+
+
+def test_a_chapter_heading_the_model_writes_after_a_single_line_break_ends_the_section():
+    class Heading(FakeBackend):
+        def stream(self, text, max_tokens, sampling, should_stop):
+            self.prompts.append(text)
+            words = ["It", "rained.\nChapter", "9\n"] if len(self.prompts) == 1 else ["She", "slept."]
+            return FakeContinuation(self, words, should_stop)
+
+    engine = Engine(Heading())
+    engine.request(id="1", type="open_document", doc="d", text=TEXT)
+    engine.send(id="2", type="generate_chapter", doc="d", title="Chapter 2", beats=["rain"], text="Once.")
+    assert engine.answer("2")["text"] == "Rain. It rained. She slept."
