@@ -224,7 +224,7 @@ class OutlineQueue(QObject):
         if self.state == "writing" and self.last:
             said = f"Outline stopped: chapter {n} of {of} stays as a suggestion"
         elif self.state == "writing":
-            said = f"Outline: chapter {n} of {of} — Tab accepts it, Esc stops the outline"
+            said = f"Outline: chapter {n} of {of} — Tab keeps it, Esc stops the outline"
         elif self.state == "ready":
             said = f"Outline: chapter {n} of {of} waits for the suggestion showing to be kept or rejected"
         else:

@@ -18,7 +18,7 @@ from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.slow
 
-OUTLINE = "#\nEmma walked to Hartfield with Miss Taylor\n#\nMr. Knightley called in the evening"
+OUTLINE = "#\nEmma walked to Hartfield with Miss Taylor\n# (60 words)\nMr. Knightley called in the evening"
 
 
 def small_emma(path):
