@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.book_progress import chapter_learning
 from app.engine_client import EngineClient
@@ -148,10 +148,10 @@ class OutlineQueue(QObject):
             self._write_next()
         elif self.state == "writing" and self.suggestions.generation is None and not self.suggestions.showing:
             # Rejected, left for another chapter, or the generation failed: the chapter was not accepted.
-            chapter, self.chapter = self.chapter, None
+            chapter, after, self.chapter = self.chapter, self.after, None
             self.state = "idle"
-            if chapter is not None:
-                self.writer.remove_empty_chapter(chapter, self.after)
+            if chapter is not None:  # once the window is done with what it does now (opening a chapter)
+                QTimer.singleShot(0, lambda: self.writer.remove_empty_chapter(chapter, after))
             if len(self.outline) == 1:
                 self._finish("The new chapter was not kept.")
             else:

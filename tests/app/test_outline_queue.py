@@ -150,6 +150,7 @@ def test_rejecting_a_chapter_stops_the_outline_and_removes_its_empty_chapter(win
     engine.stream("Not this.")
     engine.finish()
     qtbot.keyClick(window.editor, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: len(titles(window)) == 3, timeout=1000)
     assert {c.id: c.text for c in window.library.chapters(window.novel.id)} == before
     assert tree_titles(window) == ["CHAPTER I.", "CHAPTER II.", "CHAPTER III."]
     assert window.chapter_id == writer and not window.outline.running
@@ -217,10 +218,11 @@ def test_an_engine_restart_stops_the_outline_and_keeps_the_accepted_chapter(wind
     assert len(chapters_asked(engine)) == 1
 
 
-def test_an_engine_restart_before_any_text_removes_the_empty_chapter(window):
+def test_an_engine_restart_before_any_text_removes_the_empty_chapter(window, qtbot):
     engine = window.client
     window.write_outline(parse_outline(OUTLINE, 100))
     engine.crash()
+    qtbot.waitUntil(lambda: len(titles(window)) == 3, timeout=1000)
     assert titles(window) == ["CHAPTER I.", "CHAPTER II.", "CHAPTER III."] and not window.outline.running
 
 
@@ -279,10 +281,11 @@ def test_new_chapter_with_ai_goes_after_the_current_chapter_with_the_books_next_
     assert window.outline_label.text() == "New chapter: Tab accepts it, Esc rejects it"
 
 
-def test_new_chapter_with_ai_takes_the_writers_title_as_the_subtitle(window):
+def test_new_chapter_with_ai_takes_the_writers_title_as_the_subtitle(window, qtbot):
     window.new_chapter_with_ai(("The Pig", "", 200))
     assert chapters_asked(window.client)[0]["title"] == "CHAPTER III. The Pig"
     window.client.finish()  # nothing written: the empty chapter goes again
+    qtbot.waitUntil(lambda: len(titles(window)) == 3, timeout=1000)
     assert titles(window) == ["CHAPTER I.", "CHAPTER II.", "CHAPTER III."]
 
 
@@ -292,3 +295,15 @@ def test_the_outline_command_is_offered_only_when_it_can_run(window):
     assert not window.action["outline"].isEnabled() and not window.action["chapter_ai"].isEnabled()
     window.close_novel()
     assert not window.action["outline"].isEnabled()
+
+
+def test_opening_another_chapter_while_one_streams_removes_the_empty_one_and_shows_the_other(window, qtbot):
+    engine = window.client
+    window.write_outline(parse_outline(OUTLINE, 100))
+    asked = engine.stream("Half")
+    window.tree.setCurrentItem(window.tree.topLevelItem(0))  # the writer clicks CHAPTER I.
+    assert asked in engine.cancelled
+    qtbot.waitUntil(lambda: len(titles(window)) == 3, timeout=1000)
+    assert window.editor.manuscript_text() == PROSE and window.tree.current_chapter() == window.chapter_id
+    assert window.library.chapter(window.chapter_id).title == "CHAPTER I." and not window.outline.running
+    assert tree_titles(window) == ["CHAPTER I.", "CHAPTER II.", "CHAPTER III."]
