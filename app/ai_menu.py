@@ -132,7 +132,11 @@ class AiMenu:
             "max_tokens": min(MAX_TOKENS, words_to_tokens(words, self._tokens_per_word())),
         }
         self.suggestions.ask("generate_chapter", fields)
-        return chapter.id if self.suggestions.generation is not None else None
+        if self.suggestions.generation is None:  # no engine to ask: the chapter goes again
+            self.suggestions.drop()
+            self.remove_empty_chapter(chapter.id, before[-1].id if before else None)
+            return None
+        return chapter.id
 
     def remove_empty_chapter(self, chapter_id: int, back_to: int | None) -> None:
         """Remove a chapter added for a suggestion that was not kept, if it holds nothing yet; the editor

@@ -307,3 +307,11 @@ def test_opening_another_chapter_while_one_streams_removes_the_empty_one_and_sho
     assert window.editor.manuscript_text() == PROSE and window.tree.current_chapter() == window.chapter_id
     assert window.library.chapter(window.chapter_id).title == "CHAPTER I." and not window.outline.running
     assert tree_titles(window) == ["CHAPTER I.", "CHAPTER II.", "CHAPTER III."]
+
+
+def test_with_no_engine_running_no_chapter_is_left_behind(window):
+    window.client.running = False  # the engine stopped between two checks
+    window.write_chapter("The Ball", [], 100, window.chapter_id)
+    assert (
+        titles(window) == ["CHAPTER I.", "CHAPTER II.", "CHAPTER III."] and window.editor.suggestion is None
+    )
