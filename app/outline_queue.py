@@ -176,6 +176,9 @@ class OutlineQueue(QObject):
             self._check_learned()
 
     def _check_learned(self) -> None:
+        if self.after not in [c.id for c in self.writer.stored_chapters()]:
+            self._finish(f"Outline stopped: chapter {self.index} is no longer in the book.")
+            return
         state = self._learning()
         if state is None:
             return

@@ -315,3 +315,14 @@ def test_with_no_engine_running_no_chapter_is_left_behind(window):
     assert (
         titles(window) == ["CHAPTER I.", "CHAPTER II.", "CHAPTER III."] and window.editor.suggestion is None
     )
+
+
+def test_deleting_the_accepted_chapter_while_it_is_learned_stops_the_outline(window, qtbot):
+    engine = window.client
+    window.write_outline(parse_outline(OUTLINE, 100))
+    engine.progress_of = learning("CHAPTER III. The Ball", 0.0)
+    write_and_accept(window, qtbot, CHAPTER_ONE)
+    window.delete_chapter(window.chapter_id, confirm=False)
+    absorbed(engine, window, {"learnable_tokens": 10**6, "unlearned": []})
+    assert not window.outline.running and len(chapters_asked(engine)) == 1
+    assert "no longer in the book" in window.statusBar().currentMessage()
