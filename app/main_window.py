@@ -139,6 +139,7 @@ class MainWindow(NovelMenu, ChapterMenu, AiMenu, ViewMenu, EngineStatus, QMainWi
         )
         self.suggestions.changed.connect(self._update_ai_actions)
         self.suggestions.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.suggestions.accepted.connect(self.statusBar().clearMessage)  # its "Tab accepts" hint is done
         self.suggestions.accepted.connect(self.save_now)  # manuscript text now: saved, then absorbed
         # Built after that connection, so the queue hears `accepted` after the save: the accepted chapter
         # is in the library before the queue sends it to the engine.
