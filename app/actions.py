@@ -48,7 +48,8 @@ def _clipboard(edit: str) -> Callable[[Any], object]:
 # Help lines that several actions share, or that are longer than their menu entry.
 IMPORT, EXPORT, CLIPBOARD = "Import a manuscript", "Export the novel", "Cut / copy / paste"
 FIND, FIND_ALL = "Find / replace", "Find in the whole novel"
-ACCEPT, REJECT, STOP = "Accept the suggestion", "Reject the suggestion", "Stop generating"
+ACCEPT, REJECT = "Accept the suggestion", "Reject the suggestion"
+STOP = "Stop generating (and an outline's next chapters)"
 CONTINUE_KEYS = ("Ctrl+Return", "Ctrl+Enter")  # Return on the main keys, Enter on the keypad
 
 MENUS = ("Novel", "Edit", "Chapter", "AI", "View", "Help")  # the menu bar, left to right
@@ -88,10 +89,11 @@ ACTIONS = (
     Action("reject", "AI", "Reject suggestion", "reject_suggestion", editor_keys=("Esc",), help=REJECT),
     Action("another", "AI", "Another alternative", "suggestions.another", ("Ctrl+R",), toolbar=True),
     Action("alternatives", "AI", "Previous / next alternative", editor_keys=("Alt+Left", "Alt+Right")),
-    Action("stop", "AI", "Stop", "suggestions.stop", ("Ctrl+.",), help=STOP, toolbar=True),
+    Action("stop", "AI", "Stop", "stop_ai", ("Ctrl+.",), help=STOP, toolbar=True),
     Action(
         "chapter_ai", "AI", "New chapter with AI…", "new_chapter_with_ai", ("Ctrl+Shift+N",), toolbar=True
     ),
+    Action("outline", "AI", "Write chapters from an outline…", "write_outline", ("Ctrl+Shift+O",)),
     Action("fullscreen", "View", "Distraction-free full screen", "toggle_fullscreen", ("F11",)),
     Action("theme", "View", "Dark / light theme", "toggle_theme", ("Ctrl+Shift+L",)),
     Action("help", "Help", "Keyboard shortcuts", "show_help", ("F1",), help="Help"),

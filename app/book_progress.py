@@ -141,6 +141,37 @@ def learned(progress: Absorption, chapters: list[Chapter]) -> Learned:
     )
 
 
+@dataclass(frozen=True)
+class ChapterLearning:
+    """How far the model has learned one chapter."""
+
+    learned: bool  # every complete chunk holding part of the chapter is learned
+    percent: int  # of the chapter's part that complete chunks hold (100 when they hold none of it)
+    waiting_words: int  # words at its end that no complete chunk holds yet: learned once more text follows
+
+
+def chapter_learning(progress: Absorption, chapters: list[Chapter], number: int) -> ChapterLearning:
+    """How far chapter `number` (1-based, of `chapters` as the engine was last sent them) is learned.
+
+    The engine learns complete chunks only: the end of the book, shorter than a chunk, waits for more text
+    (and the next chapter's prompt holds it in the window W ≥ Δ anyway). So a chapter counts as learned
+    when no range not learned yet overlaps its part before `learnable_tokens`; its part after is reported
+    as waiting, not as missing. A chapter wholly in that tail is learned as far as it can be: 100%.
+    Tokens are placed at the book's characters per token (see the module's note on that estimate).
+    """
+    per_token, per_word = chars_per_token(progress), tokens_per_word(progress)
+    ends = chapter_ends(chapters)
+    start = (ends[number - 2] + 2 if number > 1 else 0) / per_token  # the blank line between belongs before
+    end = ends[number - 1] / per_token
+    complete, gaps = learnable_and_gaps(progress, chunk_config(progress))
+    held = min(end, complete)
+    span = max(0.0, held - start)
+    missing = sum(max(0.0, min(b, held) - max(a, start)) for a, b in gaps)
+    percent = 100 if span <= 0 else int(100 * (span - missing) / span)
+    waiting = max(0.0, end - max(start, complete))
+    return ChapterLearning(missing <= 0, percent, round(waiting / per_word))
+
+
 def learnable_and_gaps(progress: Absorption, config: TempLoraConfig) -> tuple[int, list[tuple[int, int]]]:
     """Where the learnable text ends, in tokens, and the ranges before it not learned yet."""
     if progress.learnable_tokens is not None and progress.unlearned is not None:

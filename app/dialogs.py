@@ -6,6 +6,7 @@ import datetime
 from dataclasses import replace
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.actions import help_rows
 from app.book_progress import DEFAULT_TOKENS_PER_WORD
+from app.outline import MAX_WORDS, MIN_WORDS, OutlineChapter, headings, parse_outline
 from app.settings import RANGES, THEMES, Settings, problems
 from app.storage import Revision
 from engine.model_names import installed_models
@@ -74,37 +76,111 @@ def ask_quit_unsaved(parent: QWidget) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-class NewChapterDialog(QDialog):
-    """Title, notes or outline, and a length for a chapter the model writes."""
+def _words_box(words: int) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(MIN_WORDS, MAX_WORDS)
+    box.setSingleStep(100)
+    box.setValue(min(MAX_WORDS, max(MIN_WORDS, words)))
+    box.setSuffix(" words")
+    return box
 
-    def __init__(self, parent: QWidget | None, default_title: str, max_tokens: int) -> None:
+
+def _ok_cancel(dialog: QDialog) -> QDialogButtonBox:
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+class NewChapterDialog(QDialog):
+    """Title, beats and a length in words for a chapter the model writes."""
+
+    def __init__(self, parent: QWidget | None, default_title: str, words: int) -> None:
         super().__init__(parent)
         self.setWindowTitle("New chapter with AI")
         self.title = QLineEdit(default_title)
+        self.title.setToolTip("A title of your own becomes the subtitle of the book's next chapter number.")
         self.notes = QPlainTextEdit()
-        self.notes.setPlaceholderText("Optional: what happens in this chapter, who is in it, its mood…")
-        self.length = QSpinBox()
-        self.length.setRange(50, 8192)
-        self.length.setSingleStep(100)
-        self.length.setValue(max_tokens)
-        self.length.setSuffix(" tokens")
+        self.notes.setPlaceholderText(
+            "Optional, one a line, in order: what happens.\nEmma arrives late at the ball\n"
+            "Mr Knightley asks Harriet to dance"
+        )
+        self.length = _words_box(words)
         form = QFormLayout(self)
         form.addRow("Title", self.title)
-        form.addRow("Notes", self.notes)
+        form.addRow("Beats (one a line)", self.notes)
         form.addRow("Length", self.length)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(_ok_cancel(self))
 
     @classmethod
-    def get_request(cls, parent, default_title: str, max_tokens: int) -> tuple[str, str, int] | None:
-        dialog = cls(parent, default_title, max_tokens)
+    def get_request(cls, parent, default_title: str, words: int) -> tuple[str, str, int] | None:
+        """(title, beats one a line, length in words), or None when cancelled."""
+        dialog = cls(parent, default_title, words)
         if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.title.text().strip():
             return None
         return dialog.title.text().strip(), dialog.notes.toPlainText().strip(), dialog.length.value()
+
+
+OUTLINE_EXAMPLE = """# The Ball
+Emma arrives late at the ball
+Mr Knightley asks Harriet to dance
+
+# (800 words)
+Frank Churchill leaves Highbury"""
+
+
+class OutlineDialog(QDialog):
+    """The next chapters, laid out as text (app/outline.py reads it), with what it will write shown under
+    it: each chapter's heading, beats and length."""
+
+    def __init__(self, parent: QWidget | None, titles: list[str], words: int) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Write chapters from an outline")
+        self.titles = titles
+        self.resize(620, 520)
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText(OUTLINE_EXAMPLE)
+        self.length = _words_box(words)
+        self.preview = QLabel()
+        self.preview.setWordWrap(True)
+        self.preview.setTextFormat(Qt.TextFormat.PlainText)
+        explain = QLabel(
+            "A line starting with # begins a chapter: a title of your own after it, or nothing for the "
+            "book's next number alone; “(800 words)” at its end sets its length. The lines under it are its "
+            "beats, one a line. Each chapter is written after the one before, as a suggestion you accept "
+            "(Tab) or reject (Esc); the next is written once the model has learned the one you accepted."
+        )
+        explain.setWordWrap(True)
+        form = QFormLayout(self)
+        form.addRow(explain)
+        form.addRow("Outline", self.text)
+        form.addRow("Length of each", self.length)
+        form.addRow("Will write", self.preview)
+        self.buttons = _ok_cancel(self)
+        form.addRow(self.buttons)
+        self.text.textChanged.connect(self._show)
+        self.length.valueChanged.connect(self._show)
+        self._show()
+
+    def outline(self) -> list[OutlineChapter]:
+        return parse_outline(self.text.toPlainText(), self.length.value())
+
+    def _show(self) -> None:
+        chapters = self.outline()
+        rows = [
+            f"{n}. {heading} — {len(c.beats)} beat{'s' if len(c.beats) != 1 else ''}, about {c.words} words"
+            for n, (heading, c) in enumerate(zip(headings(self.titles, chapters), chapters, strict=True), 1)
+        ]
+        self.preview.setText("\n".join(rows) or "Nothing yet: type the outline above.")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(chapters))
+
+    @classmethod
+    def get_outline(cls, parent, titles: list[str], words: int) -> list[OutlineChapter] | None:
+        """The chapters to write (None: cancelled); `titles`: the book's chapters up to where they go."""
+        dialog = cls(parent, titles, words)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.outline() or None
 
 
 ENGINE_PLACES = ("this computer", "another computer over SSH")

@@ -37,6 +37,7 @@ from app.find_bar import FindBar
 from app.first_start import EngineStarting, with_absorption_note
 from app.novel_menu import NovelMenu
 from app.novel_session import AUTOSAVE_MS, NovelSession, engine_doc
+from app.outline_queue import OutlineQueue
 from app.search_panel import SearchPanel
 from app.settings import Settings, save_settings
 from app.storage import Chapter, Library, StorageError
@@ -89,7 +90,9 @@ class MainWindow(NovelMenu, ChapterMenu, AiMenu, ViewMenu, EngineStatus, QMainWi
         self.engine_label = QLabel(STATE_WORDS["stopped"])
         self.engine_starting = EngineStarting()  # the first start takes a while: show that it moves
         self.words_label = QLabel("")
-        for label in (self.words_label, self.engine_starting, self.engine_label):
+        self.outline_label = QLabel("")  # where an outline's chapters stand, while it runs
+        self.outline_label.hide()
+        for label in (self.outline_label, self.words_label, self.engine_starting, self.engine_label):
             self.statusBar().addPermanentWidget(label)
 
         self.autosave_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
@@ -136,7 +139,13 @@ class MainWindow(NovelMenu, ChapterMenu, AiMenu, ViewMenu, EngineStatus, QMainWi
         )
         self.suggestions.changed.connect(self._update_ai_actions)
         self.suggestions.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.suggestions.accepted.connect(self.statusBar().clearMessage)  # its "Tab accepts" hint is done
         self.suggestions.accepted.connect(self.save_now)  # manuscript text now: saved, then absorbed
+        # Built after that connection, so the queue hears `accepted` after the save: the accepted chapter
+        # is in the library before the queue sends it to the engine.
+        self.outline = OutlineQueue(self, self.suggestions, self.client, self)
+        self.outline.changed.connect(self._show_outline)
+        self.outline.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.editor.cursorPositionChanged.connect(self._update_ai_actions)
         self.autosave_timer.timeout.connect(self.save_now)
         self.engine_timer.timeout.connect(self._send_update)
@@ -158,6 +167,11 @@ class MainWindow(NovelMenu, ChapterMenu, AiMenu, ViewMenu, EngineStatus, QMainWi
         elif shown and isinstance(event, Absorption | DocumentOpened | DocumentUpdated):
             progress = self.client.session.documents.get(event.doc)
             self.panel.show_absorption(progress, self.library.chapters(self.novel.id))
+
+    def _show_outline(self, text: str) -> None:
+        self.outline_label.setText(text)
+        self.outline_label.setVisible(bool(text))
+        self._update_ai_actions()
 
     # -- novels --------------------------------------------------------------------------------------------
     def open_novel(self, novel_id: int, chapter_id: int | None = None) -> None:
@@ -186,6 +200,7 @@ class MainWindow(NovelMenu, ChapterMenu, AiMenu, ViewMenu, EngineStatus, QMainWi
         be saved (full disk), so the novel stays open with the text in the editor."""
         if self.novel is None:
             return True
+        self.outline.abandon()
         self.suggestions.drop()
         if not self.save_now(keep_revision=True) or not self._unbind():
             return False
@@ -247,15 +262,18 @@ class MainWindow(NovelMenu, ChapterMenu, AiMenu, ViewMenu, EngineStatus, QMainWi
         self._update_ai_actions()
         return True
 
-    def add_chapter(self, title: str | None = None, at_end: bool = False) -> Chapter | None:
-        """A new chapter after the one shown (or at the end), shown in the editor."""
+    def add_chapter(
+        self, title: str | None = None, at_end: bool = False, after: int | None = None
+    ) -> Chapter | None:
+        """A new chapter after chapter `after` (default: the one shown; or at the end), shown in the
+        editor."""
         if self.novel is None:
             return None
         if title is None:
             title = ask_name(self, "New chapter", "Title:", f"Chapter {len(self.tree.chapter_ids()) + 1}")
             if not title:
                 return None
-        chapter = self._storage(lambda: self.session.add_chapter(title, at_end))
+        chapter = self._storage(lambda: self.session.add_chapter(title, at_end, after))
         if chapter:
             self._show_tree(self.chapter_id)
             self.show_chapter(chapter.id)

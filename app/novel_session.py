@@ -180,13 +180,28 @@ class NovelSession:
         self._other_words = None
         self.engine_behind()
 
-    def add_chapter(self, title: str, at_end: bool = False) -> Chapter:
-        """A new, empty chapter after the one shown (or at the end)."""
+    def add_chapter(self, title: str, at_end: bool = False, after: int | None = None) -> Chapter:
+        """A new, empty chapter after chapter `after` (default: the one shown; `at_end`: at the end)."""
         chapters = self.chapters()
-        after = chapters[-1].id if at_end and chapters else self.chapter_id
+        if after is None:
+            after = chapters[-1].id if at_end and chapters else self.chapter_id
         chapter = self.library.add_chapter(self.novel.id, title, after=after)
         self._chapters_changed()
         return chapter
+
+    def remove_empty_chapter(self, chapter: Chapter) -> bool:
+        """Delete a chapter that is still empty (the editor has let go of it); whether it was removed."""
+        try:
+            return self.library.remove_empty_chapter(chapter.id)
+        finally:
+            self._chapters_changed()
+
+    def chapters_before(self, chapter_id: int | None) -> list[Chapter]:
+        """The chapters up to and including `chapter_id`, the one in the editor as it is now (all of them
+        when it is not one of the novel's)."""
+        chapters = self.chapters_now()
+        ids = [c.id for c in chapters]
+        return chapters[: ids.index(chapter_id) + 1] if chapter_id in ids else chapters
 
     def rename_chapter(self, chapter: Chapter, title: str) -> None:
         try:

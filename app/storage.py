@@ -241,6 +241,28 @@ class Library:
             self._touch(novel_id, now)
         return self.chapter(cur.lastrowid)
 
+    def remove_empty_chapter(self, chapter_id: int) -> bool:
+        """Delete a chapter outright if it holds no text and no revisions (one added for a suggestion the
+        writer did not keep); whether it was removed. The emptiness is checked in the same statement."""
+        chapter = self.chapter(chapter_id)
+        if chapter is None:
+            return False
+        now = time.time()
+        with self._atomic():
+            cur = self.db.execute(
+                "DELETE FROM chapters WHERE id = ? AND text = '' AND deleted_at IS NULL"
+                " AND NOT EXISTS (SELECT 1 FROM revisions WHERE chapter_id = ?)",
+                (chapter_id, chapter_id),
+            )
+            if cur.rowcount:
+                self.db.execute(
+                    "UPDATE chapters SET position = position - 1"
+                    " WHERE novel_id = ? AND position > ? AND deleted_at IS NULL",
+                    (chapter.novel_id, chapter.position),
+                )
+                self._touch(chapter.novel_id, now)
+        return bool(cur.rowcount)
+
     def rename_chapter(self, chapter_id: int, title: str) -> None:
         self._write("UPDATE chapters SET title = ? WHERE id = ?", (title, chapter_id))
 

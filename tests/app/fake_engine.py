@@ -37,6 +37,8 @@ class FakeEngine(EngineClient):
         self.streaming: list[str] = []  # generations not yet finished, oldest first (one runs at a time)
         self.cancelled: set[str] = set()
         self.streamed: dict[str, str] = {}  # generation id -> the text streamed so far
+        # The absorption fields an update is answered with, from the text sent (None: nothing to learn).
+        self.progress_of = None
 
     def start(self, model: str = "default", threads: int = 0, window: int = 1024, host: str = "") -> None:
         self.host = host
@@ -69,7 +71,8 @@ class FakeEngine(EngineClient):
             return request_id
         if kind == "cancel":
             self.cancelled.add(fields.get("target"))
-        self._answer(protocol.encode(self._done(request_id, kind, fields)))
+        progress = self.progress_of(fields["text"]) if kind == "update_document" and self.progress_of else {}
+        self._answer(protocol.encode(self._done(request_id, kind, {**fields, "progress": progress})))
         self._refresh_state()
         return request_id
 
@@ -84,7 +87,7 @@ class FakeEngine(EngineClient):
         if kind == "open_document":
             return done(id=request_id, doc=fields["doc"], tokens=0, chunks_total=0)
         if kind == "update_document":
-            return done(id=request_id, doc=fields["doc"], new_chunks=0, **nothing)
+            return done(id=request_id, doc=fields["doc"], new_chunks=0, **(nothing | fields["progress"]))
         if kind == "close_document":
             return done(id=request_id, doc=fields["doc"], adapter_deleted=True)
         if kind == "load_model":

@@ -55,6 +55,7 @@ MENUS_BEFORE = {
         ("Another alternative", "Ctrl+R"),
         ("Stop", "Ctrl+."),
         ("New chapter with AI…", "Ctrl+Shift+N"),
+        ("Write chapters from an outline…", "Ctrl+Shift+O"),
     ],
     "&View": [("Distraction-free full screen", "F11"), ("Dark / light theme", "Ctrl+Shift+L")],
     "&Help": [("Keyboard shortcuts", "F1")],

@@ -8,6 +8,7 @@ from app.book_progress import (
     DEFAULT_CHARS_PER_TOKEN,
     DEFAULT_TOKENS_PER_WORD,
     chapter_ends,
+    chapter_learning,
     chars_per_token,
     describe_learning,
     learned,
@@ -170,3 +171,27 @@ def test_the_chapter_learned_again_is_named_as_the_tree_names_it_with_what_the_e
     assert describe_learning(progress, chapters).endswith("Re-learning Chapter 3 after the edit, about 2 s…")
     progress.learning = progress.unlearned[0] = (5_400, 5_656)  # in the sixth chapter, titled
     assert describe_learning(progress, chapters).endswith("Re-learning “The Ball” after the edit, about 2 s…")
+
+
+def test_a_chapter_is_learned_when_no_unlearned_range_overlaps_its_complete_chunks():
+    chapters = book(3, 800)  # each chapter ~1,000 tokens at 4 characters a token
+    progress = opened(chapters)
+    start, end = [round(e / 4.0) for e in chapter_ends(chapters)][1:3]
+    progress.learnable_tokens = end - 100  # the last 100 tokens wait for a complete chunk
+    progress.unlearned = [(end - 356, end - 100)]  # the chapter's last complete chunk: not learned yet
+    state = chapter_learning(progress, chapters, 3)
+    assert not state.learned and 70 < state.percent < 80
+    assert state.waiting_words == round(100 / tokens_per_word(progress))
+
+    progress.unlearned = [(0, start - 50)]  # only chapter 2 waits (an edit): chapter 3 is learned
+    assert chapter_learning(progress, chapters, 3).learned
+    assert not chapter_learning(progress, chapters, 2).learned
+
+
+def test_a_chapter_shorter_than_a_chunk_at_the_end_is_learned_as_far_as_it_can_be():
+    chapters = [*book(2, 800), Chapter(3, 1, 3, "Chapter 3", "Short.")]
+    progress = opened(chapters)
+    progress.learnable_tokens = round(chapter_ends(chapters)[1] / 4.0) - 30  # ends before chapter 3 starts
+    progress.unlearned = [(0, 40)]
+    state = chapter_learning(progress, chapters, 3)
+    assert state.learned and state.percent == 100 and state.waiting_words > 0

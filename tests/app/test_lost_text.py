@@ -261,18 +261,20 @@ def test_with_no_novel_open_find_and_replace_changes_nothing(window):
     assert window.editor.document_text() == ""
 
 
-def test_a_new_chapter_with_ai_goes_at_the_end_and_its_text_into_it_alone(window):
+def test_a_new_chapter_with_ai_goes_after_the_current_chapter_and_its_text_into_it_alone(window):
     engine = window.client
     select(window, 1)
     window.new_chapter_with_ai(("Finale", "", 100))
     assert (
-        window.tree.topLevelItem(6).text(0) == "Finale" and window.tree.current_chapter() == window.chapter_id
+        window.tree.topLevelItem(2).text(0) == "Chapter 3. Finale"
+        and window.tree.current_chapter() == window.chapter_id
     )
     engine.stream("The end came.")
     engine.finish()
     window.accept_suggestion()
     chapters = window.library.chapters(window.novel.id)
-    assert [c.text for c in chapters] == [text for _, text in CHAPTERS] + ["The end came."]
+    texts = [text for _, text in CHAPTERS]
+    assert [c.text for c in chapters] == [*texts[:2], "The end came.", *texts[2:]]
 
 
 def test_another_alternative_asked_in_one_chapter_leaves_a_suggestion_in_the_next_alone(window, qtbot):

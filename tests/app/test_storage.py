@@ -209,3 +209,19 @@ def test_a_change_of_several_statements_is_one_transaction():
         library.db.execute("UPDATE chapters SET text = 'changed' WHERE id = ?", (one,))
         library.db.execute("INSERT INTO chapters (id) VALUES (?)", (two,))  # a duplicate id: fails
     assert library.chapter(one).text == "first"
+
+
+def test_remove_empty_chapter_removes_only_a_chapter_with_nothing_in_it():
+    library = Library()
+    novel = library.create_novel("Emma", [("One", "Emma."), ("Two", "Knightley.")])
+    one, _ = library.chapters(novel.id)
+    empty = library.add_chapter(novel.id, "Three", after=one.id)
+    assert library.remove_empty_chapter(empty.id)
+    assert [(c.title, c.position) for c in library.chapters(novel.id)] == [("One", 0), ("Two", 1)]
+    assert library.trashed_chapters(novel.id) == []
+    assert not library.remove_empty_chapter(one.id)  # it holds text
+    emptied = library.add_chapter(novel.id, "Four")
+    library.save_text(emptied.id, "Written.")
+    library.save_text(emptied.id, "", keep_revision=True)  # emptied, but its text is kept as a revision
+    assert not library.remove_empty_chapter(emptied.id)
+    assert [c.title for c in library.chapters(novel.id)] == ["One", "Two", "Four"]
