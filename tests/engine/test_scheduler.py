@@ -282,29 +282,32 @@ def test_a_chapter_without_text_follows_the_whole_document_and_its_notes_are_bea
     assert first.startswith(TEXT) and first.endswith("Chapter 9\n\nTea.")
 
 
-def test_a_section_the_model_turns_into_a_list_or_a_heading_is_cut_there_and_written_on_afresh(engine):
-    class Drifting(FakeBackend):
-        def stream(self, text, max_tokens, sampling, should_stop):
-            self.prompts.append(text)
-            words = ["It", "rained.\n\n1.", "Item"] if len(self.prompts) == 1 else ["She", "slept."]
-            return FakeContinuation(self, words, should_stop)
+class Scripted(FakeBackend):
+    """A model that writes `first` for a chapter's first section, then "She slept." whatever it is asked."""
 
-    engine = Engine(Drifting())
+    def __init__(self, first: list[str]) -> None:
+        super().__init__()
+        self.first = first
+
+    def stream(self, text, max_tokens, sampling, should_stop):
+        self.prompts.append(text)
+        words = self.first if len(self.prompts) == 1 else ["She", "slept."]
+        return FakeContinuation(self, words, should_stop)
+
+
+def chapter_of(backend: FakeBackend) -> tuple[Engine, dict]:
+    engine = Engine(backend)
     engine.request(id="1", type="open_document", doc="d", text=TEXT)
     engine.send(id="2", type="generate_chapter", doc="d", title="Chapter 2", beats=["rain"], text="Once.")
-    done = engine.answer("2")
+    return engine, engine.answer("2")
+
+
+def test_a_section_the_model_turns_into_a_list_is_cut_there_and_written_on_afresh():
+    engine, done = chapter_of(Scripted(["It", "rained.\n\n1.", "Item"]))
     assert done["text"] == "Rain. It rained. She slept."
     assert engine.backend.prompts[1] == "Once.\n\nChapter 2\n\nRain. It rained."  # on from before the list
 
 
 def test_a_chapter_heading_the_model_writes_after_a_single_line_break_ends_the_section():
-    class Heading(FakeBackend):
-        def stream(self, text, max_tokens, sampling, should_stop):
-            self.prompts.append(text)
-            words = ["It", "rained.\nChapter", "9\n"] if len(self.prompts) == 1 else ["She", "slept."]
-            return FakeContinuation(self, words, should_stop)
-
-    engine = Engine(Heading())
-    engine.request(id="1", type="open_document", doc="d", text=TEXT)
-    engine.send(id="2", type="generate_chapter", doc="d", title="Chapter 2", beats=["rain"], text="Once.")
-    assert engine.answer("2")["text"] == "Rain. It rained. She slept."
+    _, done = chapter_of(Scripted(["It", "rained.\nChapter", "9\n"]))
+    assert done["text"] == "Rain. It rained. She slept."
