@@ -10,6 +10,7 @@ the window (or the dialog) in OUT_DIR (default /tmp/outline-tour). A temporary L
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -45,7 +46,11 @@ def wait(condition, seconds: float) -> bool:
 
 
 def main() -> int:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/outline-tour")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "out", type=Path, nargs="?", default=Path("/tmp/outline-tour"), help="screenshots here"
+    )
+    out = parser.parse_args().out
     out.mkdir(parents=True, exist_ok=True)
 
     def shot(widget, name: str) -> None:
