@@ -51,8 +51,8 @@ class Shape:
 
 # Tiny models for the tests, each with what makes its architecture differ: Llama 3's grouped-query attention,
 # a vocabulary far wider than the model (32k: Llama 3's 128k costs gguf's reader ~8 s a read of the file, a
-# load reads it five times) and untied head; Qwen2's q/k/v biases; Gemma 3's 256-wide heads, q/k norms, four norms a
-# layer, sliding-window layers and tied head.
+# load reads it five times) and untied head; Qwen2's q/k/v biases; Gemma 3's 256-wide heads, q/k norms,
+# four norms a layer, sliding-window layers and tied head.
 TINY = {
     "llama": Shape("llama", 64, 128, 2, 4, 2, vocab=32768),
     "qwen2": Shape("qwen2", 64, 128, 2, 4, 2, vocab=8192, tied_head=True),

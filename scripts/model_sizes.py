@@ -135,7 +135,7 @@ def train_part(args) -> list[dict]:
             "build_seconds": round(build, 1),
         }
 
-        def report(variant: str, step: float, step_tokens: int, chunk: int, **extra) -> None:
+        def report(variant: str, step: float, step_tokens: int, chunk: int, base=base, **extra) -> None:
             flops = train_flops(base["parameters"], step_tokens)
             row = {
                 **base,
