@@ -139,6 +139,9 @@ def load_llama(model_path: Path, n_ctx: int, threads: int | None = None, **optio
     """A llama.cpp model as the engine loads every model (no extra buffer types, quiet); it decodes with
     `decode_threads(threads)` and evaluates prompts with all `threads`."""
     threads = threads or default_threads()
+    # Every layer on the GPU when llama.cpp was built with one (the CUDA install in README); a CPU build
+    # ignores it.
+    options.setdefault("n_gpu_layers", -1)
     try:
         with _without_extra_buffer_types():
             return Llama(
