@@ -26,7 +26,8 @@ def test_an_outline_is_written_chapter_by_chapter_in_the_books_style_and_learned
     assert "\n\nSir Walter looked in the mirror." in first["text"]
     assert all(ends_sentence(s) for s in first["text"].split("\n\n"))
     assert first["opening"]["sections_end_at_sentences"] and second["opening"]["sections_end_at_sentences"]
-    assert 0 <= first["none"]["beats_followed"] <= 1 and first["opening"]["past_share"] is not None
+    assert 0 <= first["none"]["beats_followed"] <= 1 and 0 <= first["opening"]["beats_followed"] <= 1
+    assert first["opening"]["past_share"] in (None, 1.0) or first["opening"]["past_share"] > 0.5  # few verbs
     assert first["perplexity"]["base"] > 1 and first["learn_seconds"] > 0  # each chapter is learned
     assert result["book_tense"]["past_share"] > 0.9
 
