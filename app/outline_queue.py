@@ -218,6 +218,14 @@ class OutlineQueue(QObject):
             return f"Outline done: {n} chapter{'s' if n != 1 else ''} written."
         return f"Outline stopped after {n} of {len(self.outline)} chapters."
 
+    def _accepted_title(self) -> str:
+        """The last accepted chapter as the tree names it ("“CHAPTER III. The Ball”"), so the writer does not
+        take the outline's "chapter 1" for the book's "CHAPTER I"."""
+        chapter = next(
+            (c for c in self.writer.stored_chapters() if self.written and c.id == self.written[-1]), None
+        )
+        return f"“{chapter.title}”" if chapter else "the chapter before"
+
     def _status(self, percent: int | None = None) -> None:
         n, of = self.index + 1, len(self.outline)
         if of == 1:
@@ -232,5 +240,7 @@ class OutlineQueue(QObject):
             said = f"Outline: chapter {n} of {of} waits for the suggestion showing to be kept or rejected"
         else:
             learned = f" ({percent}%)" if percent is not None else "…"
-            said = f"Outline: chapter {n} of {of}, waiting for chapter {n - 1} to be learned{learned}"
+            said = (
+                f"Outline: chapter {n} of {of}, waiting for {self._accepted_title()} to be learned{learned}"
+            )
         self.changed.emit(said)

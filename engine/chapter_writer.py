@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 
 from engine.beats import opening, split_beats
 from engine.headings import NUMBER
-from engine.sentences import cut_to_sentence
+from engine.sentences import cut_to_sentence, ends_sentence
 from engine.tense import is_past_tense
 
 STEERS = ("opening", "both", "note", "none")
@@ -28,6 +28,18 @@ NOT_PROSE = re.compile(
     r"\n[ \t]*\n[ \t]*(?:\d+[ \t]*[.)]|[IVXLC]+\.[ \t]|(?i:chapter|volume|book)\b|#|\*[ \t])"
     rf"|\n[ \t]*(?i:chapter)[ \t]+{NUMBER}[ \t]*[.:]?[ \t]*(?:\n|$)"
 )
+
+
+def not_prose(text: str) -> int | None:
+    """Where the model left the chapter's prose in `text` (None: it did not): at NOT_PROSE, or at a
+    paragraph it ended in the middle of a sentence ("…and Miss" then a blank line)."""
+    m = NOT_PROSE.search(text)
+    cut = m.start() if m else None
+    for b in re.finditer(r"\n[ \t]*\n", text[:cut]):
+        before = text[: b.start()].rstrip()
+        if before and not ends_sentence(before) and before[-1] not in ":—":
+            return b.start()
+    return cut
 
 
 def chapter_prompt(manuscript: str, heading: str) -> str:
@@ -84,7 +96,8 @@ class ChapterWriting:
 
     def _section(self, prompt: str, lead: str) -> Iterator[str]:
         """One section's text, streamed. A paragraph the model opens as a list or a heading ("1.", "Chapter
-        6": a small model drifts into both) is cut off and the section written on from before it, afresh."""
+        6": a small model drifts into both), or ends mid-sentence, is cut off back to the last sentence end
+        and the section written on from there, afresh."""
         written, spent = lead, 0
         for attempt in range(MAX_ATTEMPTS):
             continuation = self.stream(prompt + written, self.section_tokens - spent, attempt)
@@ -93,15 +106,15 @@ class ChapterWriting:
                 self.pieces.append(piece)
                 yield piece
                 wrote += piece
-                if NOT_PROSE.search(wrote):
+                if "\n" in piece and not_prose(wrote) is not None:
                     break
             self.tokens += continuation.tokens
             self.evaluated += continuation.evaluated
             spent += continuation.tokens
-            cut = NOT_PROSE.search(wrote)
+            cut = not_prose(wrote)
             if cut is None:
                 return written + continuation.text
-            written += cut_to_sentence(wrote[: cut.start()])
+            written += cut_to_sentence(wrote[:cut])
             if spent >= self.section_tokens:
                 break
         return written

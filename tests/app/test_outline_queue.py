@@ -106,7 +106,8 @@ def test_an_outline_writes_the_next_chapter_only_once_the_accepted_one_is_learne
     assert window.library.chapter(new).text == CHAPTER_ONE
     assert CHAPTER_ONE.strip() in engine.requests[-1]["text"]  # the engine was sent the accepted chapter…
     assert len(chapters_asked(engine)) == 1  # …and chapter 2 waits for it to be learned
-    assert window.outline_label.text() == "Outline: chapter 2 of 2, waiting for chapter 1 to be learned (40%)"
+    label = "Outline: chapter 2 of 2, waiting for “CHAPTER III. The Ball” to be learned (40%)"
+    assert window.outline_label.text() == label
 
     text = engine.requests[-1]["text"]
     start, end = tokens(text.index("CHAPTER III. The Ball")), tokens(len(text)) - 20

@@ -308,6 +308,12 @@ def test_a_section_the_model_turns_into_a_list_is_cut_there_and_written_on_afres
     assert engine.backend.prompts[1] == "Once.\n\nChapter 2\n\nRain. It rained."  # on from before the list
 
 
+def test_a_paragraph_the_model_ends_mid_sentence_is_cut_back_to_its_last_sentence_end():
+    engine, done = chapter_of(Scripted(["It", "rained.", "Miss", "Smith\n\nCH.", "THE"]))
+    assert done["text"] == "Rain. It rained. She slept."
+    assert engine.backend.prompts[1].endswith("Rain. It rained.")
+
+
 def test_a_chapter_heading_the_model_writes_after_a_single_line_break_ends_the_section():
     _, done = chapter_of(Scripted(["It", "rained.\nChapter", "9\n"]))
     assert done["text"] == "Rain. It rained. She slept."
