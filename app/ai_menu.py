@@ -13,7 +13,7 @@ from app.dialogs import NewChapterDialog, OutlineDialog
 from app.outline import OutlineChapter
 from app.settings import MAX_TOKENS
 from app.storage import Chapter, join_chapters
-from engine.beats import split_beats
+from engine.beats import beat_length, split_beats
 from engine.headings import next_heading
 
 CHAPTER_WORDS = 600  # the dialogs' first length: a short chapter, about 40 s of writing on 2 cores
@@ -123,13 +123,16 @@ class AiMenu:
         if chapter is None or chapter.id != self.chapter_id:
             return None
         self.client.update_document(self.session.engine_doc)  # the engine's document has the new chapter
+        per_word = self._tokens_per_word()
+        beats, lengths = zip(*(beat_length(b) for b in beats), strict=True) if beats else ((), ())
         fields = {
             "doc": self.session.engine_doc,
             "title": heading,
-            "beats": beats,
+            "beats": list(beats),
+            "beat_tokens": [words_to_tokens(n, per_word) if n else 0 for n in lengths],
             "text": join_chapters(before),  # the manuscript before the new chapter
             **self._sampling(),
-            "max_tokens": min(MAX_TOKENS, words_to_tokens(words, self._tokens_per_word())),
+            "max_tokens": min(MAX_TOKENS, words_to_tokens(words, per_word)),
         }
         self.suggestions.ask("generate_chapter", fields)
         if self.suggestions.generation is None:  # no engine to ask: the chapter goes again

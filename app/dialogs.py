@@ -147,7 +147,8 @@ class OutlineDialog(QDialog):
         explain = QLabel(
             "A line starting with # begins a chapter: a title of your own after it, or nothing for the "
             "book's next number alone; “(800 words)” at its end sets its length. The lines under it are its "
-            "beats, one a line. Each chapter is written after the one before, as a suggestion you accept "
+            "beats, one a line (a beat may end with its own length too). Each chapter is written after the "
+            "one before, as a suggestion you accept "
             "(Tab) or reject (Esc); the next is written once the model has learned the one you accepted."
         )
         explain.setWordWrap(True)

@@ -1,6 +1,7 @@
 """An outline of the next chapters, as the writer types it: a line starting with "#" begins a chapter (its
 title after the "#", empty for the book's next number alone), the lines under it are its beats, one a line.
-A title may end with its length, "# The Ball (800 words)"; the others get the dialog's length.
+A title may end with its length, "# The Ball (800 words)"; the others get the dialog's length. A beat may
+end with its own ("Anne walks out (200 words)"); it is sent as that beat's section length (app/ai_menu.py).
 
 Text before the first "#" is the beats of a first, untitled chapter, so a plain list of beats is one
 chapter. Without Qt: the dialog shows what this reads, the outline queue writes it.

@@ -59,6 +59,7 @@ STOP_WORDS = frozenset(
     off all any some each very just also only too more most much many who whom whose which what when where
     why how one two""".split()  # noqa: SIM905 (a paragraph of words reads better than a list)
 )
+_BEAT_LENGTH = re.compile(r"\s*\(\s*(\d+)\s*words?\s*\)\s*$", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 
@@ -71,6 +72,13 @@ def split_beats(notes: str) -> list[str]:
             if beat:
                 beats.append(beat)
     return beats
+
+
+def beat_length(beat: str) -> tuple[str, int | None]:
+    """A beat without the length the writer gave it at its end ("Anne walks out (200 words)"), and that
+    length in words (None: none given)."""
+    m = _BEAT_LENGTH.search(beat)
+    return (beat[: m.start()].strip(), int(m.group(1))) if m else (beat.strip(), None)
 
 
 def _past(word: str, vocabulary: set[str]) -> str | None:

@@ -30,6 +30,15 @@ NOT_PROSE = re.compile(
 )
 
 
+def section_lengths(total: int, count: int, given: list[int]) -> list[int]:
+    """Each section's length in tokens: the writer's where a beat has one, an even share of what is left of
+    the chapter's `total` for the others (at least MIN_SECTION_TOKENS each)."""
+    given = [max(0, g) for g in [*given, *[0] * count][:count]]
+    free = given.count(0)
+    share = max(MIN_SECTION_TOKENS, (total - sum(given)) // free) if free else 0
+    return [g or share for g in given]
+
+
 def not_prose(text: str) -> int | None:
     """Where the model left the chapter's prose in `text` (None: it did not): at NOT_PROSE, or at a
     paragraph it ended in the middle of a sentence ("…and Miss" then a blank line)."""
@@ -63,6 +72,7 @@ class ChapterWriting:
         beats: list[str],
         max_tokens: int,
         steer: str = "opening",
+        beat_tokens: list[int] | None = None,
     ) -> None:
         self.stream, self.prompt = stream, chapter_prompt(manuscript, heading)
         self.beats = beats or [""]  # no beats: one section, the model's own
@@ -71,7 +81,7 @@ class ChapterWriting:
         opens = self.steer in ("opening", "both")
         self.openings = [opening(b, past, vocabulary) if b and opens else "" for b in beats]
         self.openings = self.openings or [""]
-        self.section_tokens = max(MIN_SECTION_TOKENS, max_tokens // len(self.beats))
+        self.lengths = section_lengths(max_tokens, len(self.beats), beat_tokens or [])
         self.sections: list[str] = []
         self.pieces: list[str] = []
         self.tokens = 0
@@ -89,18 +99,20 @@ class ChapterWriting:
                 shown = (before and "\n\n") + lead  # the blank line between sections streams too
                 self.pieces.append(shown)
                 yield shown
-            section = yield from self._section(self.prompt + before + note, lead)
+            section = yield from self._section(
+                self.prompt + before + note, lead, self.lengths[len(self.sections)]
+            )
             self.sections.append(section.strip())
             if section == lead:
                 return  # the model has nothing more to say (or was stopped): no more sections
 
-    def _section(self, prompt: str, lead: str) -> Iterator[str]:
+    def _section(self, prompt: str, lead: str, length: int) -> Iterator[str]:
         """One section's text, streamed. A paragraph the model opens as a list or a heading ("1.", "Chapter
         6": a small model drifts into both), or ends mid-sentence, is cut off back to the last sentence end
         and the section written on from there, afresh."""
         written, spent = lead, 0
         for attempt in range(MAX_ATTEMPTS):
-            continuation = self.stream(prompt + written, self.section_tokens - spent, attempt)
+            continuation = self.stream(prompt + written, length - spent, attempt)
             wrote = ""
             for piece in continuation:
                 self.pieces.append(piece)
@@ -115,7 +127,7 @@ class ChapterWriting:
             if cut is None:
                 return written + continuation.text
             written += cut_to_sentence(wrote[:cut])
-            if spent >= self.section_tokens:
+            if spent >= length:
                 break
         return written
 

@@ -91,6 +91,7 @@ class GenerateChapter(Request, tag="generate_chapter"):
     doc: str
     title: str  # the chapter's heading, as it is to stand in the book ("CHAPTER XIII")
     beats: list[str] = []  # what happens, in order: each beat steers a section of its own
+    beat_tokens: list[int] = []  # a beat's section length (0 or missing: a share of what max_tokens leaves)
     notes: str = ""  # beats in one text, one a line (or split by ";"), when `beats` is empty
     text: str | None = None  # the manuscript before the new chapter (None: the whole document)
     max_tokens: int = DEFAULT_MAX_TOKENS  # the whole chapter's length, shared among its beats

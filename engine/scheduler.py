@@ -198,7 +198,10 @@ class Scheduler:
                 return self.backend.stream(prompt, tokens, again, cancel.is_set)
 
             beats = chapter_beats(request.beats, request.notes)
-            continuation = ChapterWriting(section, text, request.title, beats, max_tokens)
+            lengths = [min(t, MAX_TOKENS_CAP) for t in request.beat_tokens]
+            continuation = ChapterWriting(
+                section, text, request.title, beats, max_tokens, beat_tokens=lengths
+            )
         else:
             continuation = self.backend.stream(text, max_tokens, sampling, cancel.is_set)
         for piece in continuation:

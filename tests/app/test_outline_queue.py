@@ -327,3 +327,10 @@ def test_deleting_the_accepted_chapter_while_it_is_learned_stops_the_outline(win
     absorbed(engine, window, {"learnable_tokens": 10**6, "unlearned": []})
     assert not window.outline.running and len(chapters_asked(engine)) == 1
     assert "no longer in the book" in window.statusBar().currentMessage()
+
+
+def test_a_beat_with_its_own_length_is_sent_that_length_and_its_text_alone(window):
+    window.write_outline(parse_outline("# The Ball\nEmma arrives late (50 words)\nMr Knightley dances", 100))
+    (first,) = chapters_asked(window.client)
+    assert first["beats"] == ["Emma arrives late", "Mr Knightley dances"]
+    assert first["beat_tokens"] == [round(50 * DEFAULT_TOKENS_PER_WORD), 0]  # 0: a share of the chapter's

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from engine.beats import followed, opening, split_beats
+from engine.beats import beat_length, followed, opening, split_beats
 from engine.headings import next_heading
 from engine.tense import is_past_tense, past_share
 from tests.conftest import CORPUS
@@ -91,3 +91,8 @@ def test_austens_narrative_reads_as_past_and_her_dialogue_as_mostly_present():
     paragraphs = re.split(r"\n\s*\n", text)
     dialogue = " ".join(piece for p in paragraphs for piece in p.split('"')[1::2])
     assert past_share(dialogue) < 0.6
+
+
+def test_a_beat_may_end_with_its_own_length_in_words():
+    assert beat_length("Anne walks out (200 words)") == ("Anne walks out", 200)
+    assert beat_length("Anne walks out") == ("Anne walks out", None)

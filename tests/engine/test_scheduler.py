@@ -317,3 +317,13 @@ def test_a_paragraph_the_model_ends_mid_sentence_is_cut_back_to_its_last_sentenc
 def test_a_chapter_heading_the_model_writes_after_a_single_line_break_ends_the_section():
     _, done = chapter_of(Scripted(["It", "rained.\nChapter", "9\n"]))
     assert done["text"] == "Rain. It rained. She slept."
+
+
+def test_a_beat_given_a_length_gets_it_and_the_others_share_what_is_left(engine):
+    engine.request(id="1", type="open_document", doc="d", text=TEXT)
+    chapter = {"type": "generate_chapter", "doc": "d", "title": "Chapter 2", "text": "Once."}
+    engine.send(id="2", **chapter, beats=["a", "b", "c"], beat_tokens=[100], max_tokens=300)
+    sections = engine.answer("2")["sections"]
+    assert [len(s.split()) - 1 for s in sections] == [100, 100, 100]  # (the opening word, then w0…)
+    engine.send(id="3", **chapter, beats=["a", "b"], beat_tokens=[0, 60], max_tokens=260)
+    assert [len(s.split()) - 1 for s in engine.answer("3")["sections"]] == [200, 60]
