@@ -11,6 +11,7 @@ before its section ("note"), and with no beats at all ("none", the control). Per
   ("note"), or the whole chapter ("none": a generous control, it gets the whole chapter for every beat);
 - `book_name_share`: of the names it uses, the share that are the book's (engine/recall.py's measure);
 - `past_share`: the tense measure (engine/tense.py) against the book's own and its spread over chapters;
+- `first_person_share`: the person (engine/tense.py), "I" and "we" among the narrative's subject pronouns;
 - `words`, `seconds`, `sections_end_at_sentences`;
 and for the chapter that is kept (the "opening" one, as the app keeps what the writer accepts): its
 perplexity under the adapter trained up to the chapter before, against the base model. That chapter is then
@@ -38,7 +39,7 @@ from engine.headings import chapter_titles, next_heading
 from engine.recall import book_names, generated_names
 from engine.runtime import LoadedModel
 from engine.sentences import ends_sentence
-from engine.tense import past_share
+from engine.tense import first_person_share, past_share
 
 ADAPTER = "chapters"
 
@@ -108,6 +109,7 @@ def tense_of(text: str) -> dict:
     shares = [s for s in map(past_share, parts) if s is not None]
     return {
         "past_share": round(past_share(text) or 0.0, 3),
+        "first_person_share": round(first_person_share(text) or 0.0, 3),
         "chapters_min": round(min(shares), 3) if shares else None,
         "chapters_sd": round(statistics.pstdev(shares), 3) if len(shares) > 1 else None,
     }
@@ -126,6 +128,7 @@ def measure(writing: ChapterWriting, beats: list[str], steer: str, names: set[st
         "per_beat": [round(s, 2) for s in shares],
         "book_name_share": round(sum(n in names for n in found) / len(found), 3) if found else None,
         "past_share": None if (p := past_share(text)) is None else round(p, 3),
+        "first_person_share": None if (p := first_person_share(text)) is None else round(p, 3),
         "words": len(text.split()),
         "seconds": round(seconds, 1),
         "sections_end_at_sentences": all(ends_sentence(s) for s in writing.sections),

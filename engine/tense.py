@@ -1,4 +1,4 @@
-"""The tense of a book's narrative, measured with a plain rule one can check by hand.
+"""The tense (and the person) of a book's narrative, measured with plain rules one can check by hand.
 
 The rule: dialogue is set aside (text within double quotes: people in a past-tense novel speak in the
 present); then every subject pronoun (I, we, he, she, it, they) is looked at with the verb after it, one
@@ -7,7 +7,8 @@ walks", "they have", "I can" as present; anything else ("she, too", "he the") is
 past among the counted is the measure. Regular verbs in the plain form ("they walk") are not told from
 other words and are not counted, so the share leans a little to the past; a book and the text written
 after it lean alike. How far the share wanders between the chapters of one book (its error) is measured in
-docs/BENCHMARKS.md ("Chapters from an outline").
+docs/BENCHMARKS.md ("Chapters from an outline"). The person is the share of "I" and "we" among the
+narrative's subject pronouns.
 """
 
 from __future__ import annotations
@@ -62,6 +63,15 @@ def past_share(text: str, at_least: int = 5) -> float | None:
     """The share of past-tense verbs in the narrative (None when fewer than `at_least` were counted)."""
     past, present = verb_tenses(text)
     return past / (past + present) if past + present >= at_least else None
+
+
+def first_person_share(text: str, at_least: int = 5) -> float | None:
+    """The share of the narrative's subject pronouns that are "I" or "we" (against "he", "she", "they"):
+    near 0 for a story told in the third person (None when fewer than `at_least` were counted)."""
+    words = [w.lower() for w in _WORDS.findall(narrative(text))]
+    first = sum(w in ("i", "we") for w in words)
+    third = sum(w in ("he", "she", "they") for w in words)
+    return first / (first + third) if first + third >= at_least else None
 
 
 def is_past_tense(text: str) -> bool:

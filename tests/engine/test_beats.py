@@ -8,7 +8,7 @@ import pytest
 
 from engine.beats import beat_length, followed, opening, split_beats
 from engine.headings import next_heading
-from engine.tense import is_past_tense, past_share
+from engine.tense import first_person_share, is_past_tense, past_share
 from tests.conftest import CORPUS
 
 
@@ -83,6 +83,8 @@ def test_the_tense_detector_tells_past_from_present_narrative_and_sets_dialogue_
     assert past_share(past * 2) == 1.0 and past_share(present * 2) == 0.0
     assert is_past_tense(past * 2) and not is_past_tense(present * 2)
     assert past_share("She was.") is None  # too few verbs to tell
+    told_by_her = "I walked to the door. We were tired, and I had never loved him. " * 2
+    assert first_person_share(told_by_her) == 1.0 and first_person_share(past * 2) == 0.0
 
 
 def test_austens_narrative_reads_as_past_and_her_dialogue_as_mostly_present():
