@@ -124,11 +124,12 @@ class AiMenu:
             return None
         self.client.update_document(self.session.engine_doc)  # the engine's document has the new chapter
         per_word = self._tokens_per_word()
-        beats, lengths = zip(*(beat_length(b) for b in beats), strict=True) if beats else ((), ())
+        written = [(text, n) for text, n in map(beat_length, beats) if text]  # a length alone is no beat
+        beats, lengths = [t for t, _ in written], [n for _, n in written]
         fields = {
             "doc": self.session.engine_doc,
             "title": heading,
-            "beats": list(beats),
+            "beats": beats,
             "beat_tokens": [words_to_tokens(n, per_word) if n else 0 for n in lengths],
             "text": join_chapters(before),  # the manuscript before the new chapter
             **self._sampling(),

@@ -70,6 +70,8 @@ class Suggestions(QObject):
         if self.showing:
             if isinstance(event, Generated) and event.text != self.editor.suggestion.text:
                 self.editor.replace_suggestion(event.text)  # the engine cut it back to its last sentence end
+            elif self._stopped_chapter(event):
+                self.editor.replace_suggestion(event.text)  # without a paragraph the engine cut from it
             text = self.editor.suggestion.text
             if text:
                 self.alternatives.append(text)
@@ -78,6 +80,16 @@ class Suggestions(QObject):
             elif not self.alternatives:
                 self.editor.discard_suggestion()
         self.changed.emit()
+
+    def _stopped_chapter(self, event) -> bool:
+        """A chapter stopped with text other than what streamed (its engine cut a paragraph it streamed)."""
+        return (
+            isinstance(event, Error)
+            and event.code == ErrorCode.CANCELLED
+            and event.request == "generate_chapter"
+            and event.text is not None
+            and event.text != self.editor.suggestion.text
+        )
 
     def stop(self) -> None:
         """Cancel the request streaming now; what came so far stays as the suggestion."""

@@ -37,13 +37,23 @@ IRREGULAR = {
     "seeks": "sought", "sells": "sold", "shakes": "shook", "shows": "showed", "wins": "won",
     "spends": "spent", "lends": "lent", "lies": "lay", "rises": "rose", "strikes": "struck",
     "swears": "swore", "tears": "tore", "wakes": "woke", "bites": "bit", "draws": "drew",
-    "puts": "put", "sets": "set", "lets": "let", "cuts": "cut", "hurts": "hurt", "reads": "read",
+    "puts": "put", "bursts": "burst", "sets": "set", "lets": "let", "cuts": "cut", "hurts": "hurt",
+    "reads": "read",
     "can": "could", "will": "would", "shall": "should", "may": "might",
 }  # fmt: skip
 DETERMINERS = frozenset({
     "the", "a", "an", "his", "her", "their", "my", "our", "your", "its", "of", "in", "on", "at", "to", "for",
     "with", "from", "by", "this", "that", "these", "those",
 })  # fmt: skip
+SUBJECTS = frozenset({"i", "we", "he", "she", "it", "they", "who", "that", "which", "everyone", "nobody"})
+JOINERS = frozenset(
+    {"and", "but", "then", "while", "when", "until", "so", "or", "because", "before", "after"}
+)
+# Words ending in "-s" that are never a verb to put in the past ("his" → "hid" is in every book).
+NEVER_VERBS = frozenset(
+    {"his", "hers", "its", "this", "thus", "us", "as", "yes", "news", "always",
+     "perhaps", "towards", "unless", "across", "less", "series", "species", "means", "ours", "yours"}
+)  # fmt: skip
 # After these a verb keeps its plain form whatever the tense: "comes to see", "will go", "does not know".
 NOT_AFTER = frozenset(
     {"to", "will", "would", "can", "could", "may", "might", "must", "shall", "should", "not"}
@@ -82,73 +92,70 @@ def beat_length(beat: str) -> tuple[str, int | None]:
 
 
 def _past(word: str, vocabulary: set[str]) -> str | None:
-    """The past of a present-tense verb, when this rule knows it (see IRREGULAR), else None."""
+    """The past of a present-tense verb when this rule knows it (IRREGULAR) or the book writes it."""
     lower = word.lower()
     if lower in IRREGULAR:
         return IRREGULAR[lower]
-    if not lower.endswith("s") or lower.endswith("ss"):
+    if len(lower) < 4 or not lower.endswith("s") or lower.endswith("ss") or lower in NEVER_VERBS:
         return None
-    stem = lower[:-1]
-    candidates = [stem + "ed", stem + "d", lower[:-2] + "ed"]
-    if lower.endswith("ies"):
-        candidates.insert(0, lower[:-3] + "ied")
-    return next((c for c in candidates if c in vocabulary), None)
+    return next((c for c in _regular_candidates(lower) if c in vocabulary), None)
 
 
-def _regular_past(word: str) -> str:
-    """ "turns" → "turned", "arrives" → "arrived", "watches" → "watched", "tries" → "tried"."""
+def _regular_candidates(word: str) -> list[str]:
+    """The regular pasts an "-s" verb may take, likeliest first: "turns" → "turned", "arrives" →
+    "arrived", "watches" → "watched", "tries" → "tried", "nods" → "nodded"."""
     if word.endswith("ies"):
-        return word[:-3] + "ied"
+        return [word[:-3] + "ied"]
     if re.search(r"(?:ss|x|z|ch|sh)es$", word):
-        return word[:-2] + "ed"
+        return [word[:-2] + "ed"]
     stem = word[:-1]
-    return stem + "d" if stem.endswith("e") else stem + "ed"
+    if stem.endswith("e"):
+        return [stem + "d"]
+    doubled = [stem + stem[-1] + "ed"] if re.search(r"(?:^|[^aeiou])[aeiou][bdgmnprt]$", stem) else []
+    return [*doubled, stem + "ed"] if len(stem) <= 4 else [stem + "ed", *doubled]
 
 
-def _is_verb_place(words: list[str], i: int) -> bool:
-    """Could the i-th word be the beat's verb: after its subject, not a noun after "the" or "of"?"""
-    word = words[i]
-    return (
-        i > 0
-        and word.islower()
-        and len(word) > 3
-        and re.search(r"[^su]s$", word) is not None
-        and words[i - 1].lower() not in DETERMINERS
-        and words[i - 1].lower() not in NOT_AFTER
-        and not re.search(r"['’]s$", words[i - 1])  # "Anne's letters": a noun after a possessive
-    )
-
-
-def _past_in_place(text: str, m: re.Match, vocabulary: set[str]) -> str | None:
-    """The past of the word `m` of `text` where it stands (None: it stays as it is)."""
-    word = m.group()
-    before = re.findall(r"[A-Za-z]+", text[: m.start()])[-1:]
-    if (word[:1].isupper() and m.start() > 0) or (before and before[0].lower() in NOT_AFTER):
-        return None  # a name ("Jones"), or a verb's plain form after "to" or "will" ("comes to see")
-    new = _past(word, vocabulary)
-    return None if new is None else (new.capitalize() if word[:1].isupper() else new)
+def _verb_places(words: list[str]) -> list[int]:
+    """Where a beat's verbs stand: right after their subject (a name, a pronoun, "who") or a word that
+    joins clauses ("and", "but"); the beat's first also after its subject's noun ("the baby turns"). Never
+    after "the", "his", a possessive ("Anne's letters"), "to" or a modal ("comes to see", "will go"), nor
+    as the object of the verb before ("gives orders")."""
+    places: list[int] = []
+    for i, word in enumerate(words):
+        lower, before = word.lower(), words[i - 1] if i else ""
+        if lower in NEVER_VERBS or (i and not word.islower()):
+            continue
+        if i == 0:
+            if lower in IRREGULAR:  # "Is she there?"
+                places.append(i)
+            continue
+        if before.lower() in DETERMINERS | NOT_AFTER or re.search(r"['’]s$", before):
+            continue
+        subject = before.lower() in SUBJECTS or before[:1].isupper() or before.lower() in JOINERS
+        first_verb = not places and re.search(r"[^su]s$", lower) and len(lower) > 3
+        if subject or first_verb:
+            places.append(i)
+    return places
 
 
 def opening(beat: str, past: bool, vocabulary: set[str]) -> str:
     """The beat as its section's first sentence: capitalised, ended, its verbs in the book's tense.
 
-    `vocabulary` holds the book's words in lower case: a present-tense verb becomes past when this module
-    knows its past (IRREGULAR) or the book writes it ("scolds" → "scolded"), and the first word where a verb
-    goes that ends in "-s" ("the baby turns into a pig") takes the regular past when no known one comes
-    before it.
+    `vocabulary` holds the book's words in lower case. Only a word where a verb stands (`_verb_places`) is
+    changed: to the past this module knows (IRREGULAR) or the book writes ("scolds" → "scolded"); the
+    beat's first verb, when neither knows it, takes the regular past ("the baby turns" → "turned").
     """
     text = beat.strip().rstrip(",;:")
     if past:
-        words = list(_WORD.finditer(text))
-        pasts = [_past_in_place(text, m, vocabulary) for m in words]
-        # The beat's own verb comes first: when a word where a verb goes ("Mary complains that she is
-        # ill") comes before any word this rule knows the past of, it takes the regular past.
-        place = next((i for i in range(len(words)) if _is_verb_place([m.group() for m in words], i)), None)
-        known = next((i for i, p in enumerate(pasts) if p is not None), len(words))
-        if place is not None and place < known:
-            pasts[place] = _regular_past(words[place].group())
-        for m, new in reversed(list(zip(words, pasts, strict=True))):
+        matches = list(_WORD.finditer(text))
+        places = _verb_places([m.group() for m in matches])
+        for n, i in reversed(list(enumerate(places))):
+            m = matches[i]
+            new = _past(m.group(), vocabulary)
+            if new is None and n == 0 and m.group().endswith("s") and m.group().lower() not in IRREGULAR:
+                new = _regular_candidates(m.group().lower())[0]
             if new is not None:
+                new = new.capitalize() if m.group()[:1].isupper() else new
                 text = text[: m.start()] + new + text[m.end() :]
     text = text[:1].upper() + text[1:]
     return text if text[-1:] in '.!?"”’' else f"{text}."

@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from engine.beats import opening, split_beats
+from engine.beats import beat_length, opening, split_beats
 from engine.headings import NUMBER
-from engine.sentences import cut_to_sentence, ends_sentence
+from engine.sentences import CLOSERS, cut_to_sentence, ends_sentence
 from engine.tense import is_past_tense
 
 STEERS = ("opening", "both", "note", "none")
 MIN_SECTION_TOKENS = 48  # a beat's section is at least a few sentences, however short the chapter asked for
+MAX_CHAPTER_TOKENS = 32768  # however many beats and lengths a request holds, a chapter ends
 MAX_ATTEMPTS = 4  # a section the model keeps turning into a list is left shorter, not retried for ever
 # What is not the chapter's prose: a paragraph opened as a list item, a heading or a Markdown mark, or a
 # "Chapter 9" line (after a single line break too: a hard-wrapped book puts none before it).
@@ -33,10 +34,12 @@ NOT_PROSE = re.compile(
 def section_lengths(total: int, count: int, given: list[int]) -> list[int]:
     """Each section's length in tokens: the writer's where a beat has one, an even share of what is left of
     the chapter's `total` for the others (at least MIN_SECTION_TOKENS each)."""
-    given = [max(0, g) for g in [*given, *[0] * count][:count]]
+    given = [max(MIN_SECTION_TOKENS, g) if g > 0 else 0 for g in [*given, *[0] * count][:count]]
     free = given.count(0)
     share = max(MIN_SECTION_TOKENS, (total - sum(given)) // free) if free else 0
-    return [g or share for g in given]
+    lengths = [g or share for g in given]
+    over = sum(lengths) / MAX_CHAPTER_TOKENS
+    return [max(MIN_SECTION_TOKENS, int(n / over)) for n in lengths] if over > 1 else lengths
 
 
 def not_prose(text: str) -> int | None:
@@ -46,9 +49,29 @@ def not_prose(text: str) -> int | None:
     cut = m.start() if m else None
     for b in re.finditer(r"\n[ \t]*\n", text[:cut]):
         before = text[: b.start()].rstrip()
-        if before and not ends_sentence(before) and before[-1] not in ":—":
+        if before and not _may_end_paragraph(before):
             return b.start()
     return cut
+
+
+def _may_end_paragraph(text: str) -> bool:
+    """Can a paragraph end here: at a sentence end, a dash or an ellipsis ("But I—", "He waited…"), a
+    colon, or the comma of a letter's short first line ("Dear Sir,")?"""
+    core = text.rstrip(CLOSERS)
+    line = text[text.rfind("\n") + 1 :]
+    return (
+        ends_sentence(text)
+        or core[-1:] in ":—–-…"
+        or core.endswith("..")
+        or (core.endswith(",") and len(line) <= 40)
+    )
+
+
+def _settled(text: str) -> int:
+    """How much of a section's new text may be shown: all but a line just begun, which may yet turn out a
+    list item or a heading ("\n\n1.", "\nChapter 9") and be cut."""
+    newline = text.rfind("\n")
+    return newline if newline >= 0 and len(text[newline:].strip()) < 16 else len(text)
 
 
 def chapter_prompt(manuscript: str, heading: str) -> str:
@@ -83,13 +106,14 @@ class ChapterWriting:
         self.openings = self.openings or [""]
         self.lengths = section_lengths(max_tokens, len(self.beats), beat_tokens or [])
         self.sections: list[str] = []
+        self.current = ""  # the section being written, as far as it has been shown and kept
         self.pieces: list[str] = []
         self.tokens = 0
         self.evaluated = 0
 
     @property
     def text(self) -> str:
-        return "\n\n".join(self.sections)
+        return "\n\n".join(s for s in self.sections if s)
 
     def __iter__(self) -> Iterator[str]:
         for beat, lead in zip(self.beats, self.openings, strict=True):
@@ -103,35 +127,58 @@ class ChapterWriting:
                 self.prompt + before + note, lead, self.lengths[len(self.sections)]
             )
             self.sections.append(section.strip())
-            if section == lead:
-                return  # the model has nothing more to say (or was stopped): no more sections
+            self.current = ""
 
     def _section(self, prompt: str, lead: str, length: int) -> Iterator[str]:
         """One section's text, streamed. A paragraph the model opens as a list or a heading ("1.", "Chapter
         6": a small model drifts into both), or ends mid-sentence, is cut off back to the last sentence end
         and the section written on from there, afresh."""
         written, spent = lead, 0
+        self.current = lead
         for attempt in range(MAX_ATTEMPTS):
             continuation = self.stream(prompt + written, length - spent, attempt)
-            wrote = ""
+            wrote, shown = "", 0  # shown: how much of `wrote` has been streamed
             for piece in continuation:
-                self.pieces.append(piece)
-                yield piece
                 wrote += piece
                 if "\n" in piece and not_prose(wrote) is not None:
                     break
+                if (settled := _settled(wrote)) > shown:
+                    yield self._show(wrote[shown:settled])
+                    shown = settled
+                self.current = written + wrote[:shown]
             self.tokens += continuation.tokens
             self.evaluated += continuation.evaluated
             spent += continuation.tokens
             cut = not_prose(wrote)
             if cut is None:
+                if wrote[shown:]:
+                    yield self._show(wrote[shown:])  # the line held back turned out prose
                 return written + continuation.text
-            written += cut_to_sentence(wrote[:cut])
+            kept = cut_to_sentence(wrote[:cut])
+            if len(kept) > shown:
+                yield self._show(kept[shown:])
+            written += kept
+            self.current = written
             if spent >= length:
                 break
         return written
 
+    def _show(self, text: str) -> str:
+        self.pieces.append(text)
+        return text
 
-def chapter_beats(beats: list[str], notes: str) -> list[str]:
-    """The request's beats, or its notes split into beats."""
-    return [b.strip() for b in beats if b.strip()] or split_beats(notes)
+    @property
+    def partial(self) -> str:
+        """The chapter as written so far, without what was cut from it: what a stopped chapter keeps."""
+        return "\n\n".join(s for s in [*self.sections, self.current.strip()] if s)
+
+
+def chapter_beats(beats: list[str], notes: str, lengths: list[int] = ()) -> tuple[list[str], list[int]]:
+    """The request's beats and their lengths (or its notes split into beats), those without a letter left
+    out together with their lengths."""
+    if any(b.strip() for b in beats):
+        pairs = zip(beats, [*lengths, *[0] * len(beats)], strict=False)
+    else:
+        pairs = ((beat_length(b)[0], 0) for b in split_beats(notes))  # a length in notes is not prose
+    kept = [(beat_length(b)[0], n) for b, n in pairs if re.search(r"[A-Za-z]", beat_length(b)[0])]
+    return [b for b, _ in kept], [n for _, n in kept]

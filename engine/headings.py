@@ -93,7 +93,7 @@ def _case_like(words: str, example: str) -> str:
 def chapter_titles(text: str) -> list[str]:
     """The "Chapter …" headings of a manuscript, each a line of its own, in order."""
     lines = (line.strip() for line in text.splitlines())
-    return [line for line in lines if len(line) <= 100 and _NUMBERED.match(line) and _starts(line)]
+    return [line for line in lines if len(line) <= 100 and _heading(line)]
 
 
 def _starts(line: str) -> bool:
@@ -101,17 +101,24 @@ def _starts(line: str) -> bool:
     return re.match(r"(?i:chapter)\b|(?:VOLUME|BOOK|PART)\b", line) is not None
 
 
+def _heading(line: str) -> re.Match | None:
+    """A numbered "Chapter …" heading (not "A chapter I loved", not "Cut from chapter 2")."""
+    line = line.strip()
+    return _NUMBERED.match(line) if _starts(line) else None
+
+
 def _after_number(m: re.Match) -> tuple[str, str]:
-    """The stop after a heading's number ("." of "CHAPTER XII.", ":" of "Chapter 12: The Ball") and the
-    subtitle after it."""
-    return re.fullmatch(r"[ \t]*([.:—–-]?)[ \t]*(.*)", m.group("rest")).groups()
+    """The stop after a heading's number ("." of "CHAPTER XII.", ":" of "Chapter 12: The Ball", " -" of
+    "Chapter 3 - The Ball", its space kept) and the subtitle after it."""
+    punct, subtitle = re.fullmatch(r"([ \t]+[—–-]|[.:—–-]?)[ \t]*(.*)", m.group("rest")).groups()
+    return punct, subtitle
 
 
 def _bare_stop(titles: list[str]) -> str:
     """How the book ends a heading that has no subtitle ("CHAPTER I." or "CHAPTER I"): as its last such
     heading does; none when every heading has a subtitle (its stop is the subtitle's)."""
     for previous in reversed(titles):
-        m = _NUMBERED.match(previous.strip())
+        m = _heading(previous)
         if m and not _after_number(m)[1]:
             return _after_number(m)[0]
     return ""
@@ -125,14 +132,16 @@ def next_heading(titles: list[str], title: str = "") -> str:
     heading already ("Chapter 14" asked for a book whose chapters are "CHAPTER XII": "CHAPTER XIII").
     """
     title = title.strip()
+    if (asked := _heading(title)) is not None:
+        title = _after_number(asked)[
+            1
+        ]  # the writer's "CHAPTER III. The Ball": the book's number, their subtitle
     for previous in reversed(titles):
-        m = _NUMBERED.match(previous.strip())
+        m = _heading(previous)
         n = _value(m.group("number")) if m else None
-        number = _written_like(n + 1, m.group("number")) if n else None
-        if number is None:
+        if n is None:
             continue
-        if _NUMBERED.match(title):
-            title = ""  # the writer's "Chapter 14" is the heading asked for: the book's own style wins
+        number = _written_like(n + 1, m.group("number")) or str(n + 1)  # past the words it can write: digits
         punct, subtitle = _after_number(m)
         heading = f"{m.group('lead')}{number}"
         if title:

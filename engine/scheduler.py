@@ -197,8 +197,8 @@ class Scheduler:
                 again = dataclasses.replace(sampling, seed=sampling.seed + attempt)  # a retry: another seed
                 return self.backend.stream(prompt, tokens, again, cancel.is_set)
 
-            beats = chapter_beats(request.beats, request.notes)
-            lengths = [min(t, MAX_TOKENS_CAP) for t in request.beat_tokens]
+            beats, lengths = chapter_beats(request.beats, request.notes, request.beat_tokens)
+            lengths = [min(t, MAX_TOKENS_CAP) for t in lengths]
             continuation = ChapterWriting(
                 section, text, request.title, beats, max_tokens, beat_tokens=lengths
             )
@@ -210,7 +210,8 @@ class Scheduler:
             if cancel.is_set():
                 break
         if cancel.is_set():
-            partial = "".join(continuation.pieces)
+            # a chapter's own account: the pieces it streamed may hold a paragraph it cut afterwards
+            partial = getattr(continuation, "partial", None) or "".join(continuation.pieces)
             self.emit(
                 Error(
                     id=request.id,

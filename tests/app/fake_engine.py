@@ -104,14 +104,19 @@ class FakeEngine(EngineClient):
         self._answer(protocol.encode(protocol.Token(id=self.streaming[0], text=text)))
         return self.streaming[0]
 
-    def finish(self) -> str | None:
-        """The generation running now ends (`done`, or `error` cancelled if it was cancelled)."""
+    def finish(self, text: str | None = None) -> str | None:
+        """The generation running now ends (`done`, or `error` cancelled if it was cancelled), with `text`
+        as its final text (default: what it streamed)."""
         if not self.streaming:
             return None
         request_id = self.streaming.pop(0)
-        text = self.streamed.pop(request_id, "")
+        streamed = self.streamed.pop(request_id, "")
+        text = streamed if text is None else text
         if request_id in self.cancelled:
-            message = protocol.Error(id=request_id, code="cancelled", message="cancelled", text=text)
+            kind = self.session.pending.get(request_id)
+            message = protocol.Error(
+                id=request_id, code="cancelled", message="cancelled", text=text, request=kind
+            )
         else:
             numbers = {"seconds": 0.0, "first_token_seconds": None, "prompt_tokens_evaluated": 0}
             done = protocol.DONES[self.session.pending.get(request_id, "continue")]

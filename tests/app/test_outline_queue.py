@@ -196,6 +196,15 @@ def test_stop_while_a_chapter_streams_keeps_it_as_a_suggestion_and_writes_no_oth
     assert len(chapters_asked(engine)) == 1 and not window.outline.running
 
 
+def test_a_stopped_chapter_shows_what_the_engine_kept_not_a_paragraph_it_had_cut(window):
+    engine = window.client
+    window.write_outline(parse_outline(OUTLINE, 100))
+    engine.stream("Emma arrived late. It was")
+    window.stop_ai()
+    engine.finish(text="Emma arrived late.")  # the engine's partial text: "It was" was a cut paragraph's
+    assert window.editor.suggestion.text == "Emma arrived late."
+
+
 def test_closing_the_novel_mid_chapter_leaves_the_book_as_it_was(window):
     engine = window.client
     novel = window.novel.id

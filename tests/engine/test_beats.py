@@ -42,6 +42,11 @@ from tests.conftest import CORPUS
         (["Chapter 3", "An interlude"], "", "Chapter 4"),  # counts on from the last numbered one
         (["Opening", "The Ball"], "The Storm", "The Storm"),  # a book that does not number its chapters
         (["Opening"], "", "Chapter 2"),
+        (["CHAPTER I", "CHAPTER II"], "CHAPTER III. The Ball", "CHAPTER III. The Ball"),  # the subtitle kept
+        (["Chapter 1"], "A chapter I loved", "Chapter 2. A chapter I loved"),  # not a heading: a title
+        (["Chapter 1", "Cut from chapter 2"], "", "Chapter 2"),
+        (["Chapter Ninety-Nine"], "", "Chapter 100"),  # past the words it writes: digits
+        (["Chapter 3 - The Ball"], "Dinner", "Chapter 4 - Dinner"),
     ],
 )
 def test_the_next_heading_counts_on_in_the_books_style(titles, title, heading):
@@ -67,6 +72,23 @@ def test_a_beat_opens_its_section_in_the_books_tense():
         opening("the Duchess scolds Alice", False, book) == "The Duchess scolds Alice."
     )  # a present-tense book
     assert opening("Is she there?", True, book) == "Was she there?"  # the beat's own end is kept
+
+
+def test_only_a_word_where_a_verb_stands_is_put_in_the_past():
+    book = {"dressed", "wished", "lived", "ordered", "nodded", "hid"}  # every novel writes these
+    for beat, sentence in [
+        ("Emma buys new dresses", "Emma bought new dresses."),
+        ("Anne ignores her father's wishes", "Anne ignored her father's wishes."),
+        ("Anne fears for their lives", "Anne feared for their lives."),
+        ("Lady Russell gives orders", "Lady Russell gave orders."),
+        ("Anne hears the news", "Anne heard the news."),
+        ("Elizabeth reads his letters", "Elizabeth read his letters."),
+        ("Anne bursts into tears", "Anne burst into tears."),
+        ("Darcy nods", "Darcy nodded."),
+        ("the rain stops", "The rain stopped."),
+        ("Anne and Mary go to Bath", "Anne and Mary went to Bath."),
+    ]:
+        assert opening(beat, True, book) == sentence
 
 
 def test_a_section_follows_its_beat_by_the_share_of_the_beats_words_it_holds():
