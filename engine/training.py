@@ -149,6 +149,10 @@ class TempLoraTrainer:
             return
         if len(self.peft.peft_config) > 1:
             self.peft.delete_adapter(adapter.peft_name)
+            # Deleting the active adapter moves PEFT's layers to another one but can leave the PeftModel's
+            # own active name on the deleted one, which disable_adapter() (the base model's scores) reads.
+            if self.peft.active_adapter not in self.peft.peft_config:
+                self.peft.set_adapter(next(iter(self.peft.peft_config)))
         else:  # PEFT keeps at least one adapter: leave it in place, unused and frozen
             for _, p in self._adapter_parameters(adapter.peft_name):
                 p.requires_grad_(False)

@@ -221,3 +221,16 @@ def test_skipping_peft_input_casts_changes_no_loss(loaded_model, sample_text):
             trainer.set_input_casts(cast)  # True: PEFT's own fp32 copy of each input
             losses.append([trainer.train_step(f"cast-{cast}", tokens[:512], tokens[512:]) for _ in range(2)])
     assert losses[0] == losses[1]
+
+
+@pytest.mark.slow
+def test_the_base_model_still_scores_after_the_active_adapter_was_removed(loaded_model, sample_text):
+    trainer = loaded_model.trainer
+    tokens = loaded_model.tokens(sample_text)[:600]
+    trainer.add_adapter("kept")
+    trainer.add_adapter("gone")
+    trainer.train_chunk("gone", tokens[:256], tokens[256:512])  # "gone" is the active adapter now
+    trainer.remove_adapter("gone")
+    nll, n = trainer.window_nll(tokens, 0, len(tokens), 512, adapter=None)
+    assert n > 0 and nll > 0
+    trainer.remove_adapter("kept")
