@@ -116,16 +116,14 @@ class ChapterWriting:
         return "\n\n".join(s for s in self.sections if s)
 
     def __iter__(self) -> Iterator[str]:
-        for beat, lead in zip(self.beats, self.openings, strict=True):
+        for beat, lead, length in zip(self.beats, self.openings, self.lengths, strict=True):
             before = self.text + "\n\n" if self.sections else ""
             note = f"[{beat.strip()}]\n\n" if self.steer in ("note", "both") else ""
             if before or lead:
                 shown = (before and "\n\n") + lead  # the blank line between sections streams too
                 self.pieces.append(shown)
                 yield shown
-            section = yield from self._section(
-                self.prompt + before + note, lead, self.lengths[len(self.sections)]
-            )
+            section = yield from self._section(self.prompt + before + note, lead, length)
             self.sections.append(section.strip())
             self.current = ""
 
