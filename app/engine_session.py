@@ -32,6 +32,15 @@ log = logging.getLogger(__name__)
 __all__ = ["GENERATIONS", "Absorption", "EngineSession"]
 
 
+# How much learning paces the time-left estimate. A chunk takes 1.2–2 s on the 2-core machine, and single
+# chunks cost several times that (the machine busy, a generation just ended, the opening's small chunks):
+# paced by the last 5 intervals, a recorded absorption of Persuasion changed by 8.8% between readings 15 s
+# apart at the median and 90% at worst; paced by 90 s of learning, by 1.8% and 7.7%. 60 s changed by 5.0%
+# and 9.3%; 120 s by 1.1% and 7.7%, but a longer window is slower to show that the machine has slowed
+# (docs/BENCHMARKS.md, "A steadier time left"; scripts/eta_steadiness.py).
+PACE_WINDOW_SECONDS = 90.0
+
+
 @dataclass
 class Absorption:
     """How far the engine's adapter for one document has learned it."""
@@ -69,7 +78,7 @@ class Absorption:
         return self.chunks_absorbed / self.chunks_total if self.chunks_total else 1.0
 
     def eta_seconds(self) -> float | None:
-        """Seconds until every chunk is absorbed, from the pace of the last few chunks (None: unknown)."""
+        """Seconds until every chunk is absorbed, at the pace of the last 90 s of learning (None: unknown)."""
         pace = self.seconds_per_work()
         return None if pace is None else max(0.0, (self.work_total - self.work_absorbed) * pace)
 
@@ -78,18 +87,23 @@ class Absorption:
 
         Only the time between absorption events counts, and only while the engine was learning this
         document: an interval that began with it up to date (the writer was typing the next chunk) or that
-        spans an edit which unlearned chunks says nothing of the pace. Intervals in which a generation paused
-        the training are left out too, unless there are no others (the writer keeps generating).
+        spans an edit which unlearned chunks says nothing of the pace. Intervals in which a generation
+        paused the training are left out too, unless there are no others (the writer keeps generating). It
+        is measured over the last PACE_WINDOW_SECONDS of the intervals counted, looking back no further than
+        that much of generations' pauses: a writer who has generated all along is paced by that, not by the
+        learning of an hour ago.
         """
-        learning = [
-            (t2 - t1, w2 - w1, generated2 < t1)
-            for (t1, w1, total1, _), (t2, w2, _, generated2) in itertools.pairwise(self.stamps[-6:])
-            if w1 < total1 and w2 > w1
-        ]
-        busy = [(dt, dw) for dt, dw, alone in learning if alone] or [(dt, dw) for dt, dw, _ in learning]
-        if not busy:
-            return None
-        return sum(dt for dt, _ in busy) / sum(dw for _, dw in busy)
+        # Seconds and work of the intervals walked back over: those alone, and those a generation paused.
+        alone, paused = [0.0, 0], [0.0, 0]
+        for (t2, w2, _, generated2), (t1, w1, total1, _) in itertools.pairwise(reversed(self.stamps)):
+            if alone[0] >= PACE_WINDOW_SECONDS or paused[0] >= PACE_WINDOW_SECONDS:
+                break
+            if w1 < total1 and w2 > w1:
+                kept = alone if generated2 < t1 else paused
+                kept[0] += t2 - t1
+                kept[1] += w2 - w1
+        seconds, work = alone if alone[1] else paused
+        return seconds / work if work else None
 
     def update(self, event: DocumentProgress, now: float, generated_at: float = float("-inf")) -> None:
         """An absorption event, or an edit's answer: how far the adapter has learned the document."""

@@ -2,7 +2,7 @@
 
     flock /tmp/heavy.lock python scripts/eta_steadiness.py record ../shared/corpus/austen/persuasion.txt \
         -o eta.json [--seconds 180] [--continue-every 60]
-    python scripts/eta_steadiness.py replay eta.json [--every 15]
+    python scripts/eta_steadiness.py replay eta.json [--every 15] [--windows 60 120]
 
 `record` runs the real engine process (`longform-engine serve`, two threads) on the book and writes each
 absorption event with the time it arrived (time.perf_counter, a monotonic clock), for `--seconds` after the
@@ -13,9 +13,10 @@ holds the pauses a generation causes.
 estimate as the panel would show it every `--every` seconds, from every starting second (so each 15-s pair of
 readings in the recording is seen once). It prints, for the estimate before session 15 (the pace of the last
 5 intervals) and the app's: the largest change between two readings, in seconds and as a share of the
-first, and how far the readings were from the true time left. The absorption does not finish within a
-recording of a novel, so the true end is extrapolated at the pace of the whole recording (its seconds per
-unit of work, first event to last, the intervals a generation paused left out as the app leaves them out).
+first, and how far the readings were from the true time left; `--windows` adds the app's rule paced by
+other windows of learning than PACE_WINDOW_SECONDS. The absorption does not finish within a recording of a
+novel, so the true end is extrapolated at the pace of the whole recording (its seconds per unit of work,
+first event to last, the intervals a generation paused left out as the app leaves them out).
 """
 
 from __future__ import annotations
@@ -150,8 +151,9 @@ def steadiness(readings: list[float | None], apart: int, truth: Callable[[float]
     }
 
 
-def replay(path: str, every: int) -> None:
+def replay(path: str, every: int, windows: list[float]) -> None:
     """Print the panel's readings and the steadiness of the estimate before session 15 and now."""
+    from app import engine_session
     from app.absorption_panel import describe_eta
     from app.engine_session import Absorption
 
@@ -167,6 +169,14 @@ def replay(path: str, every: int) -> None:
         print(f"{t:>10}s  {true:>16}  " + "  ".join(f"{text:>26}" for text in row))
     for name in estimators:
         print(f"{name}: {summary(steadiness(readings[name], every, truth), every)}")
+    chosen = engine_session.PACE_WINDOW_SECONDS
+    for window in windows:  # the app's rule paced by another window, for the choice of PACE_WINDOW_SECONDS
+        engine_session.PACE_WINDOW_SECONDS = window
+        try:
+            readings = replay_estimates(recording, Absorption)
+        finally:
+            engine_session.PACE_WINDOW_SECONDS = chosen
+        print(f"the app's, paced by {window:g} s: {summary(steadiness(readings, every, truth), every)}")
 
 
 def summary(s: dict, every: int) -> str:
@@ -212,8 +222,11 @@ if __name__ == "__main__":
     rep = commands.add_parser("replay", help="the panel's estimate from a recording, before and now")
     rep.add_argument("recording")
     rep.add_argument("--every", type=int, default=15, help="seconds between the writer's readings")
+    rep.add_argument(
+        "--windows", type=float, nargs="*", default=[], help="also the app's rule paced by these seconds"
+    )
     args = parser.parse_args()
     if args.command == "record":
         record(args.book, args.out, args.seconds, args.continue_every)
     else:
-        replay(args.recording, args.every)
+        replay(args.recording, args.every, args.windows)

@@ -117,3 +117,16 @@ def test_profile_step_profiles_a_small_step(home_with_model_cache):
     assert result.returncode == 0, result.stderr
     assert "one step, 32 + 64 tokens" in result.stdout
     assert "Self CPU" in result.stdout  # the profiler's table
+
+
+def test_eta_steadiness_replays_a_recording_before_and_now():
+    recording = "tests/data/absorption_persuasion_180s.json"  # scripts/eta_steadiness.py record, 3 minutes
+    result = run("eta_steadiness.py", "replay", recording, "--windows", "60")
+    assert result.returncode == 0, result.stderr
+    shares = [
+        float(line.split("largest share ")[1].split("%")[0])
+        for line in result.stdout.splitlines()
+        if "largest share" in line
+    ]
+    assert len(shares) == 3 and shares[1] < shares[0]  # before, now, paced by 60 s
+    assert "   180s  " in result.stdout  # a reading every 15 s to the end of the recording

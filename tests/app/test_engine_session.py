@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 import json
+import math
+import random
+import statistics
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +22,7 @@ HELLO = {
     "threads": 2,
     "window": 1024,
 }
+DATA = Path(__file__).resolve().parents[1] / "data"
 GENERATED = {"tokens": 1, "seconds": 0.1, "first_token_seconds": 0.05, "prompt_tokens_evaluated": 0}
 
 
@@ -138,6 +144,88 @@ def test_eta_is_paced_by_training_work_not_by_chunks():
     for t, n in [(0.0, 0), (2.0, 1), (4.0, 2)]:
         progress.update(absorbed(n, 10, work=100 * n, work_total=2600), t)
     assert progress.eta_seconds() == 48.0 and progress.fraction == 0.2
+
+
+def readings_15_s_apart(progress: Absorption, events: list, since: float = 15.0) -> list:
+    """(first reading, the one 15 s later) as the panel shows them, the estimate after the latest event, for
+    each second from `since` seconds after the first event (before that it rests on a few chunks)."""
+    shown = []  # (time of the event, the estimate shown from then on)
+    for now, event, generated_at in events:
+        progress.update(event, now, generated_at)
+        shown.append((now, progress.eta_seconds()))
+    times = [t for t, _ in shown]
+    pairs = []
+    for t in range(math.ceil(times[0] + since), math.floor(times[-1]) - 15):
+        first, later = (shown[bisect.bisect_right(times, moment) - 1][1] for moment in (t, t + 15))
+        pairs.append((first, later))
+    return pairs
+
+
+def largest_change(pairs: list) -> float:
+    return max(abs(later - first) / first for first, later in pairs)
+
+
+def test_eta_holds_steady_through_a_recorded_absorption():
+    """Persuasion absorbed by the real engine for 3 minutes (scripts/eta_steadiness.py record), a
+    continuation asked every minute: paced by the last 5 intervals, the estimate changed by up to 90%
+    between readings 15 s apart (a slow chunk, then a generation's pause) and by 8.8% at the median."""
+    recording = json.loads((DATA / "absorption_persuasion_180s.json").read_text())
+    events, generated_at = [], float("-inf")
+    for mark in recording["marks"]:
+        if "generation" in mark:
+            generated_at = mark["t"]
+            continue
+        fields = {k: v for k, v in mark["absorption"].items() if k not in ("id", "type")}
+        events.append((mark["t"], DocumentProgress(**fields), generated_at))
+    pairs = readings_15_s_apart(Absorption("novel"), events)
+    assert len(pairs) > 140
+    assert largest_change(pairs) < 0.10
+    assert statistics.median(abs(later - first) / first for first, later in pairs) < 0.03
+
+
+def noisy_absorption(seconds: float = 300.0) -> list[tuple[float, DocumentProgress, float]]:
+    """A novel of 500 chunks learning at about 1.5 s a chunk, with the noise of a shared 2-core machine: each
+    chunk ±20%, one in 20 three times as long, and a generation every minute that holds a chunk back 7 s."""
+    noise = random.Random(15)
+    events, now, generated_at, n = [], 0.0, float("-inf"), 0
+    while now < seconds:
+        events.append((now, absorbed(n, 500), generated_at))
+        n += 1
+        took = 1.5 * noise.uniform(0.8, 1.2) * (3 if n % 20 == 10 else 1)
+        if now // 60 != (now + took) // 60:  # the writer asks for a continuation
+            generated_at = now + took
+            took += 7.0
+        now += took
+    return events
+
+
+def test_eta_changes_little_between_readings_through_noisy_chunks():
+    # Paced by the last 5 intervals, the estimate changed by up to 65% between readings 15 s apart.
+    pairs = readings_15_s_apart(Absorption("d"), noisy_absorption(), since=30.0)
+    assert largest_change(pairs) < 0.10
+
+
+def test_eta_follows_a_machine_that_slows_down():
+    """Another program takes a core: chunks take 2 s instead of 1. Within the pace window the estimate is
+    the new pace's, not an average over the whole absorption."""
+    progress = Absorption("d")
+    now = 0.0
+    for n in range(300):
+        progress.update(absorbed(n, 1000), now)
+        now += 1.0 if n < 200 else 2.0
+    assert progress.eta_seconds() == pytest.approx((1000 - 299) * 2.0)
+
+
+def test_eta_of_a_writer_who_keeps_generating_is_paced_by_the_pauses():
+    """Learned alone at 1 s a chunk long ago; for the last 100 s every chunk waited for a generation (5 s
+    each): the pace is now 5 s a chunk."""
+    progress = Absorption("d")
+    for n in range(100):
+        progress.update(absorbed(n, 200), float(n))
+    for n in range(100, 120):
+        t = 99.0 + 5 * (n - 99)
+        progress.update(absorbed(n, 200), t, generated_at=t - 1)
+    assert progress.eta_seconds() == pytest.approx((200 - 119) * 5.0)
 
 
 def test_an_opened_document_keeps_what_the_book_was_opened_with():
