@@ -123,6 +123,20 @@ def run_edit_bench(model_spec: str = "default", threads: int | None = None) -> d
     return edit_relearn(bench_text() * 3, model_spec, threads)  # the sample, twelve times: ~36k tokens
 
 
+def _absorb_pace(trainer, tokens: torch.Tensor, config: TempLoraConfig) -> tuple[float, float]:
+    """Seconds absorbing the opening, and manuscript tokens a second after it."""
+    from engine.absorb import absorb
+
+    reports = absorb(trainer, ADAPTER, tokens)
+    opening = [r for r in reports if r.start < config.opening_tokens]
+    rest = [r for r in reports if r.start >= config.opening_tokens]
+    return sum(r.seconds for r in opening), sum(r.end - r.start for r in rest) / sum(r.seconds for r in rest)
+
+
+def _novel_minutes(opening_seconds: float, tokens_per_second: float, config: TempLoraConfig) -> float:
+    return (opening_seconds + (NOVEL_TOKENS - config.opening_tokens) / tokens_per_second) / 60
+
+
 def run_bench(
     model_spec: str = "default",
     threads: int | None = None,
@@ -190,18 +204,23 @@ def run_bench(
 
     # Absorbing a text's start with the defaults (test-then-train, E steps a chunk). The opening's smaller
     # chunks cost more per token, so its time is kept apart from the rate of the Δ-token chunks after it.
-    from engine.absorb import absorb
 
+    # The same with the steps' other ways of running the context (engine/config.py), for comparison.
+    for suffix, changes in (
+        ("_context_gradients", {"frozen_context": False}),
+        ("_carried", {"carry_context": True}),
+    ):
+        trainer.add_adapter(ADAPTER, config.replace(**changes))
+        opening_seconds, rate = _absorb_pace(trainer, tokens[:absorb_tokens], config)
+        result[f"absorb_novel_minutes{suffix}"] = _novel_minutes(opening_seconds, rate, config)
+        trainer.remove_adapter(ADAPTER)
     trainer.add_adapter(ADAPTER, config)
-    reports = absorb(trainer, ADAPTER, tokens[:absorb_tokens])
-    opening = [r for r in reports if r.start < config.opening_tokens]
-    rest = [r for r in reports if r.start >= config.opening_tokens]
-    result["absorb_opening_seconds"] = sum(r.seconds for r in opening)
-    result["absorb_tokens_per_second"] = sum(r.end - r.start for r in rest) / sum(r.seconds for r in rest)
-    result["absorb_novel_minutes"] = (
-        result["absorb_opening_seconds"]
-        + (NOVEL_TOKENS - config.opening_tokens) / result["absorb_tokens_per_second"]
-    ) / 60
+    result["absorb_opening_seconds"], result["absorb_tokens_per_second"] = _absorb_pace(
+        trainer, tokens[:absorb_tokens], config
+    )
+    result["absorb_novel_minutes"] = _novel_minutes(
+        result["absorb_opening_seconds"], result["absorb_tokens_per_second"], config
+    )
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.gguf"

@@ -48,9 +48,20 @@ class TempLoraConfig:
     early_epochs: int = option(
         0, "steps per chunk for the first `early_chunks` chunks (0: off)", "--early-epochs"
     )
-    # 1.3× faster absorption, 0.002 worse (P&P).
+    # The chunk's gradients then stop at its context, which runs once, without gradients, as a key/value
+    # cache: a step 1.27× faster on this CPU (0.92 s against 1.17 s, 256 tokens after 512), and whole novels
+    # 0.0035 worse (Persuasion 0.8153 against 0.8118, P&P 0.8035 against 0.8000; docs/BENCHMARKS.md,
+    # "Faster steps").
     frozen_context: bool = option(
-        False, "run the L_T context without gradients (a key/value cache)", "--frozen-context"
+        True, "run the L_T context without gradients (a key/value cache)", "--context-gradients"
+    )
+    # A frozen context is mostly the text the step before ran through: its keys and values can be kept, so a
+    # chunk that follows on runs only itself (engine/training.py `CarriedContext`): 1.77× faster than the
+    # full step, but whole novels 0.0056–0.0059 worse, off by default.
+    carry_context: bool = option(
+        False,
+        "with a frozen context, reuse the last step's keys and values when the chunk follows on",
+        "--carry-context",
     )
     # 0.3 hurt.
     context_loss: float = option(

@@ -1,4 +1,4 @@
-"""The revision session and the time-to-memory curves on whole novels, where llama.cpp is not installed.
+"""Revision sessions, time-to-memory curves and whole-novel perplexity where llama.cpp is not installed.
 
 Both measure perplexities only, so they can run on any machine with torch (a GPU makes a whole novel take
 minutes instead of hours): `prepare` tokenizes the texts here with the engine's own tokenizer (llama.cpp)
@@ -7,6 +7,12 @@ line per measurement (engine/revision.py, engine/memory_curve.py).
 
     python scripts/edits_offline.py prepare BOOK DONOR CURVE_BOOK -o tokens.pt
     python scripts/edits_offline.py run tokens.pt --model path/to/model.gguf
+
+    python scripts/edits_offline.py prepare-books BOOK... -o books.pt
+    python scripts/edits_offline.py run books.pt --model M.gguf --parts whole --set frozen_context=1
+
+`whole` runs the paper's protocol over each book (engine/evaluate.py, as `longform-engine eval BOOK`);
+`--set NAME=VALUE` changes a Temp-LoRA setting (engine/config.py) for every part.
 """
 
 from __future__ import annotations
@@ -41,6 +47,33 @@ def prepare(args: argparse.Namespace) -> None:
     model.close()
 
 
+def prepare_books(args: argparse.Namespace) -> None:
+    import torch
+
+    from engine.config import TempLoraConfig
+    from engine.runtime import LoadedModel
+
+    model = LoadedModel("default", TempLoraConfig(), threads=2)
+    books = {book.name: model.tokens(book.read_text(encoding="utf-8")) for book in args.books}
+    torch.save({"books": books}, args.output)
+    model.close()
+
+
+def settings(pairs: list[str]) -> dict:
+    """NAME=VALUE pairs as TempLoraConfig values, each parsed as its field's type."""
+    from dataclasses import fields
+
+    from engine.config import TempLoraConfig
+
+    kinds = {f.name: type(f.default) for f in fields(TempLoraConfig)}
+    values = {}
+    for pair in pairs:
+        name, _, text = pair.partition("=")
+        kind = kinds[name]
+        values[name] = text.lower() in ("1", "true", "yes") if kind is bool else kind(text)
+    return values
+
+
 def run(args: argparse.Namespace) -> None:
     import torch
 
@@ -53,8 +86,19 @@ def run(args: argparse.Namespace) -> None:
     from engine.training import TempLoraTrainer
 
     data = torch.load(args.tokens)
-    trainer = TempLoraTrainer(load_torch_model(inspect_model(args.model)), TempLoraConfig())
-    device = {"device": str(trainer.device), "bf16": trainer.bf16}
+    changes = settings(args.set or [])
+    trainer = TempLoraTrainer(load_torch_model(inspect_model(args.model)), TempLoraConfig(**changes))
+    device = {"device": str(trainer.device), "bf16": trainer.bf16, "settings": changes}
+    if "whole" in args.parts:
+        from engine.evaluate import evaluate
+
+        for book, tokens in data["books"].items():
+            if args.books and book not in args.books:
+                continue
+            report = evaluate(trainer, tokens)
+            total = {w: report.total(w).perplexity for w in ("base", "temp_lora")}
+            line = {"book": book, **device, "tokens": len(tokens), "ratio": round(report.ratio(), 4)}
+            print(json.dumps({**line, **total, "seconds": round(report.seconds, 1)}), flush=True)
     if "revision" in args.parts:
         rules = [Relearn(r) for r in args.rules] if args.rules else list(Relearn)
         result = revision_session(
@@ -77,15 +121,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("donor", type=Path, help="where the revision's new sentences come from")
     p.add_argument("curve_book", type=Path, help="the book of the time-to-memory curves")
     p.add_argument("-o", "--output", type=Path, required=True)
+    b = sub.add_parser("prepare-books", help="tokenize whole books for `--parts whole` (needs llama.cpp)")
+    b.add_argument("books", type=Path, nargs="+")
+    b.add_argument("-o", "--output", type=Path, required=True)
     r = sub.add_parser("run", help="measure (torch alone)")
     r.add_argument("tokens", type=Path)
     r.add_argument("--model", type=Path, required=True, help="the GGUF model file")
-    r.add_argument("--parts", nargs="+", default=["revision", "curve"], choices=["revision", "curve"])
+    parts = ["revision", "curve", "whole"]
+    r.add_argument("--parts", nargs="+", default=parts[:2], choices=parts)
     r.add_argument("--schedules", nargs="+", help="the curves' schedules (default: all)")
     r.add_argument("--rules", nargs="+", help="the revision's re-learning rules (default: all)")
+    r.add_argument("--books", nargs="+", help="with --parts whole: only these (file names)")
+    r.add_argument("--set", nargs="+", metavar="NAME=VALUE", help="Temp-LoRA settings (engine/config.py)")
     r.add_argument("--rate", default="known", choices=["known", "place"], help="re-learning's learning rate")
     args = parser.parse_args(argv)
-    prepare(args) if args.command == "prepare" else run(args)
+    {"prepare": prepare, "prepare-books": prepare_books, "run": run}[args.command](args)
     return 0
 
 

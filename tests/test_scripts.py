@@ -130,3 +130,17 @@ def test_eta_steadiness_replays_a_recording_before_and_now():
     ]
     assert len(shares) == 3 and shares[1] < shares[0]  # before, now, paced by 60 s
     assert "   180s  " in result.stdout  # a reading every 15 s to the end of the recording
+
+
+def test_edits_offline_reads_settings_as_their_fields_types():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from edits_offline import settings
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    assert settings(["carry_context=1", "frozen_context=false", "lr=0.002", "chunk_tokens=128"]) == {
+        "carry_context": True,
+        "frozen_context": False,
+        "lr": 0.002,
+        "chunk_tokens": 128,
+    }
