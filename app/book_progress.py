@@ -167,7 +167,8 @@ def chapter_learning(progress: Absorption, chapters: list[Chapter], number: int)
     held = min(end, complete)
     span = max(0.0, held - start)
     missing = sum(max(0.0, min(b, held) - max(a, start)) for a, b in gaps)
-    percent = 100 if span <= 0 else int(100 * (span - missing) / span)
+    # Learned is 100% exactly (100 * span / span can round to 99.999…), and 100% only when learned.
+    percent = 100 if span <= 0 or missing <= 0 else min(99, int(100 * (span - missing) / span))
     waiting = max(0.0, end - max(start, complete))
     return ChapterLearning(missing <= 0, percent, round(waiting / per_word))
 

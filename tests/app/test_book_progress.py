@@ -195,3 +195,16 @@ def test_a_chapter_shorter_than_a_chunk_at_the_end_is_learned_as_far_as_it_can_b
     progress.unlearned = [(0, 40)]
     state = chapter_learning(progress, chapters, 3)
     assert state.learned and state.percent == 100 and state.waiting_words > 0
+
+
+def test_a_learned_chapter_is_100_percent_and_one_not_learned_never_is():
+    """100 × span / span can round to 99.999…: a learned chapter read "99%" in the outline's test."""
+    chapters = book(3, 800)
+    progress = opened(chapters)
+    start, end = [round(e / 4.0) for e in chapter_ends(chapters)][1:3]
+    for held in range(start + 50, end, 7):  # many spans, so some float rounds below 100
+        progress.learnable_tokens, progress.unlearned = held, []
+        assert chapter_learning(progress, chapters, 3).percent == 100
+        progress.unlearned = [(held - 1, held)]  # one token not learned yet
+        state = chapter_learning(progress, chapters, 3)
+        assert not state.learned and 90 < state.percent < 100
