@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -71,7 +71,12 @@ class CarriedContext:
     expects: torch.Tensor
     cache: object  # transformers' DynamicCache
     position: int
+    step: int  # the adapter's step that computed it: it serves the very next step only
     sinks: int = 0
+    # The sinks' keys as first computed, in fp32, and the position of the first: each carry turns these
+    # afresh, so rounding never builds up from one turn to the next.
+    sink_keys: list[torch.Tensor] = field(default_factory=list)
+    sink_position: int = 0
 
 
 # Leading tokens a carried cache keeps as attention sinks (StreamingLLM's 4).
@@ -252,17 +257,18 @@ class TempLoraTrainer:
         carried = adapter.carried if adapter.config.carry_context else None
         adapter.carried = None
         if carried is not None and not (
-            torch.equal(carried.expects, context)
+            carried.step == adapter.steps
+            and torch.equal(carried.expects, context)
             and carried.position + len(context) + len(chunk) <= self.max_positions
         ):
             carried = None
         if carried is None:
-            cache, position, sinks = DynamicCache(), 0, 0
+            cache, position = DynamicCache(), 0
             if len(context) > 1:
                 with torch.no_grad(), self._autocast():
                     model.model(input_ids=context[None, :-1], past_key_values=cache, use_cache=True)
         else:
-            cache, position, sinks = carried.cache, carried.position, carried.sinks
+            cache, position = carried.cache, carried.position
         ids = torch.cat([context[-1:], chunk])
         first = position + len(context) - 1
         positions = torch.arange(first, first + len(ids), device=self.device)[None]
@@ -272,44 +278,56 @@ class TempLoraTrainer:
             ).last_hidden_state[0]
         if adapter.config.carry_context:
             text = torch.cat([context, chunk])
-            adapter.carried = self._carry(cache, text, position, sinks, adapter.config)
+            adapter.carried = self._carry(cache, text, position, carried, adapter)
         return self._head_nll(hidden[:-1], chunk)
 
-    def _carry(self, cache, text: torch.Tensor, position: int, sinks: int, config) -> CarriedContext:
-        """What the next chunk in text order needs of this step's cache (its `sinks` first entries, then
-        `text`): the sinks, and the keys and values of the next context but its last token, detached.
+    def _carry(self, cache, text, position: int, before: CarriedContext | None, adapter) -> CarriedContext:
+        """What the next chunk in text order needs of this step's cache (the sinks of `before`, if it
+        was carried, then `text` from `position` on): the sinks, and the keys and values of the next
+        context but its last token, detached.
 
-        The sinks are moved (their keys rotated) to sit just before the next context, as the first
-        tokens of a context run afresh do; left where they were, they drift ever further from it."""
+        The sinks are moved (their keys turned) to stand just before the next context, as the first tokens
+        of a context run afresh do; left where they were, they drift ever further from it."""
         from transformers.cache_utils import DynamicCache
 
-        keep = min(config.context_tokens, len(text))
+        sinks = before.sinks if before else 0
+        keep = min(adapter.config.context_tokens, len(text))
         start, end = sinks + len(text) - keep, sinks + len(text) - 1  # the next context in the cache
         kept_sinks = min(
             sinks or SINK_TOKENS, start
         )  # the first entries stay, as sinks, once text is dropped
+        if before and before.sinks:
+            sink_keys, sink_position = before.sink_keys, before.sink_position
+        else:  # a fresh run: its first tokens become the sinks
+            sink_keys = [layer.keys[:, :, :kept_sinks].detach().float() for layer in cache.layers]
+            sink_position = position
         next_position = position + len(text) - keep
-        shift = (next_position - kept_sinks) - (position - sinks)
+        turn = self._turn(next_position - kept_sinks - sink_position, sink_keys[0])
         kept = DynamicCache()
         for i, layer in enumerate(cache.layers):
-            sink_keys = self._rotated(layer.keys[:, :, :kept_sinks], shift)
-            keys = torch.cat([sink_keys, layer.keys[:, :, start:end]], dim=2)
+            keys = torch.cat([turn(sink_keys[i]).to(layer.keys.dtype), layer.keys[:, :, start:end]], dim=2)
             values = torch.cat([layer.values[:, :, :kept_sinks], layer.values[:, :, start:end]], dim=2)
             kept.update(keys.detach(), values.detach(), i)
-        return CarriedContext(text[-keep:], kept, next_position, kept_sinks)
+        return CarriedContext(
+            text[-keep:], kept, next_position, adapter.steps + 1, kept_sinks, sink_keys, sink_position
+        )
 
-    def _rotated(self, keys: torch.Tensor, shift: int) -> torch.Tensor:
-        """Cached keys as if they stood `shift` positions later: rotary embeddings compose, so one more
-        rotation by `shift` moves them (llama.cpp's K-shift does the same)."""
-        if not shift or not keys.shape[2]:
-            return keys
+    def _turn(self, shift: int, like: torch.Tensor):
+        """A function turning fp32 cached keys as if they stood `shift` positions later: rotary
+        embeddings compose, so one more rotation by `shift` moves them (llama.cpp's K-shift does the
+        same). cos and sin in fp32: the model's rotary module returns them in its input's dtype."""
+        if not shift or not like.shape[2]:
+            return lambda keys: keys
         rotary = self._model().model.rotary_emb
-        at = torch.tensor([[shift]], device=keys.device)
-        cos, sin = (t[:, None].to(torch.float32) for t in rotary(keys, position_ids=at))
-        k = keys.detach().float()
-        half = k.shape[-1] // 2
-        turned = torch.cat([-k[..., half:], k[..., :half]], dim=-1)  # HF's rotate_half
-        return (k * cos + turned * sin).to(keys.dtype)
+        at = torch.tensor([[shift]], device=like.device)
+        cos, sin = (t[:, None] for t in rotary(like.float(), position_ids=at))
+        half = like.shape[-1] // 2
+
+        def turn(keys: torch.Tensor) -> torch.Tensor:
+            turned = torch.cat([-keys[..., half:], keys[..., :half]], dim=-1)  # HF's rotate_half
+            return keys * cos + turned * sin
+
+        return turn
 
     def _head_nll(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """NLL of each target from the hidden state before it, the output head run over slices."""
@@ -378,6 +396,7 @@ class TempLoraTrainer:
         adapter (no gradients) the second. The first token of a text has no prediction and no gain.
         """
         base = self.base_nll(context, chunk)
+        self.adapters[name].carried = None  # both scores after the context run afresh, the same context
         nll = self._train_chunk(name, context, chunk)
         self.adapters[name].measured_tokens += len(context) + len(chunk)
         return nll.mean().item(), base - nll

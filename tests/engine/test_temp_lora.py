@@ -244,6 +244,7 @@ def _chunk_losses(trainer, tokens, config, name: str) -> list[float]:
         for start in range(256, len(tokens) - 255, 256):
             context = tokens[max(0, start - config.context_tokens) : start]
             losses.append(trainer._chunk_nll(adapter, context, tokens[start : start + 256]).mean().item())
+            adapter.steps += 1  # as a training step counts itself: a carry serves the next step only
         return losses, adapter.carried
 
 
@@ -261,6 +262,19 @@ def test_a_carried_context_scores_each_chunk_as_a_context_run_afresh(loaded_mode
     carried, kept = _chunk_losses(trainer, tokens, config.replace(carry_context=True), "carried")
     assert kept is not None and kept.sinks == SINK_TOKENS and kept.position == 256 * 5
     assert carried[0] == pytest.approx(fresh[0], rel=1e-4)  # the first context is run afresh either way
+    assert carried[1] == pytest.approx(fresh[1], rel=2e-3)  # the text from its start: no token dropped yet
+    # Layer 0's keys depend on a token and its position alone: the cache must hold the sinks (the text's
+    # first tokens) turned to stand just before the context, then the context but its last token.
+    from transformers.cache_utils import DynamicCache
+
+    ids = torch.cat([tokens[:SINK_TOKENS], kept.expects[:-1]])
+    at = torch.arange(kept.position - SINK_TOKENS, kept.position + len(kept.expects) - 1)[None]
+    with torch.no_grad(), trainer._autocast():
+        expected = DynamicCache()
+        trainer._model().model(input_ids=ids[None], past_key_values=expected, position_ids=at, use_cache=True)
+    got, want = kept.cache.layers[0].keys.float(), expected.layers[0].keys.float()
+    assert got.shape == want.shape
+    assert (got - want).norm() / want.norm() < 0.02
     for a, b in zip(carried[1:], fresh[1:], strict=True):
         assert a == pytest.approx(b, rel=0.05)
     assert sum(carried) == pytest.approx(sum(fresh), rel=0.02)
@@ -273,27 +287,41 @@ def test_a_chunk_that_does_not_follow_on_runs_its_context_afresh(loaded_model, s
     config = TempLoraConfig(frozen_context=True, carry_context=True, opening_tokens=0)
     with fresh_adapter(trainer, "jump", config) as adapter, torch.no_grad():
         trainer._chunk_nll(adapter, tokens[:512], tokens[512:768])
-        assert adapter.carried is not None
+        adapter.steps += 1
+        assert adapter.carried is not None and adapter.carried.step == adapter.steps
         jumped = trainer._chunk_nll(adapter, tokens[1024:1536], tokens[1536:1792]).mean().item()
         adapter.carried = None
         fresh = trainer._chunk_nll(adapter, tokens[1024:1536], tokens[1536:1792]).mean().item()
+        # Nor does a chunk that follows on after another step of the adapter (a replay, say).
+        trainer._chunk_nll(adapter, tokens[1024:1536], tokens[1536:1792])
+        adapter.steps += 2
+        late = trainer._chunk_nll(adapter, tokens[1280:1792], tokens[1792:2048]).mean().item()
+        adapter.carried = None
+        afresh = trainer._chunk_nll(adapter, tokens[1280:1792], tokens[1792:2048]).mean().item()
     assert jumped == pytest.approx(fresh, rel=1e-5)
+    assert late == pytest.approx(afresh, rel=1e-5)
 
 
 @pytest.mark.slow
-def test_rotating_cached_keys_moves_them_to_a_later_position(loaded_model):
+def test_turning_cached_keys_moves_them_to_a_later_position(loaded_model):
     """Rotary embeddings compose: keys at position p turned by s are the keys at position p + s."""
+    from transformers.models.llama.modeling_llama import apply_rotary_pos_emb
+
     trainer = loaded_model.trainer
-    if trainer.peft is None:
+    added = trainer.peft is None
+    if added:
         trainer.add_adapter("rotary-probe")
-    rotary = trainer._model().model.rotary_emb
-    keys = torch.randn(1, 3, 4, 64)
+    try:
+        rotary = trainer._model().model.rotary_emb
+        keys = torch.randn(1, 3, 4, 64)
 
-    def at(positions):
-        cos, sin = (t[:, None].float() for t in rotary(keys, position_ids=torch.tensor([positions])))
-        half = keys.shape[-1] // 2
-        return keys * cos + torch.cat([-keys[..., half:], keys[..., :half]], dim=-1) * sin
+        def at(positions):
+            cos, sin = rotary(keys, position_ids=torch.tensor([positions]))
+            return apply_rotary_pos_emb(keys, keys, cos, sin)[1]
 
-    moved = trainer._rotated(at([3, 4, 5, 6]), 250)
-    assert torch.allclose(moved, at([253, 254, 255, 256]), atol=1e-4)
-    assert not torch.allclose(at([3, 4, 5, 6]), at([253, 254, 255, 256]), atol=1e-2)
+        moved = trainer._turn(250, keys)(at([3, 4, 5, 6]))
+        assert torch.allclose(moved, at([253, 254, 255, 256]), atol=1e-4)
+        assert not torch.allclose(at([3, 4, 5, 6]), at([253, 254, 255, 256]), atol=1e-2)
+    finally:
+        if added:
+            trainer.remove_adapter("rotary-probe")
