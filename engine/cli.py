@@ -351,6 +351,13 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `longform-engine`."""
     args = build_parser().parse_args(argv)
+    # Before torch loads oneDNN: its bf16 products (an AMX CPU) keep a primitive, with its buffers, for each
+    # shape, up to 1,024 of them, and a manuscript being revised makes a new shape at almost every chunk.
+    # 120 steps of random shapes grew a process by 2.4 GB with the default; with 8 and malloc_trim, 0.5 GB,
+    # most of it in the first 30 (engine/freed_memory.py).
+    import os
+
+    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "8")
     _quiet_libraries(getattr(args, "verbose", False))
     try:
         return COMMANDS[args.command](args)

@@ -24,6 +24,7 @@ from engine.backend import Abandoned
 from engine.chapter_writer import ChapterWriting, chapter_beats
 from engine.documents import Document, Documents
 from engine.errors import UserError
+from engine.freed_memory import release_freed_memory
 from engine.generate import Sampling
 from engine.protocol import (
     DEFAULT_MAX_TOKENS,
@@ -269,6 +270,7 @@ class Scheduler:
                     )
                 time.sleep(1)
                 continue
+            release_freed_memory()  # a chunk's tensors, freed: else the process keeps growing (see module)
             if progress is not None:
                 self.emit(Absorption(**msgspec.structs.asdict(progress)))
 
