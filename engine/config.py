@@ -117,6 +117,12 @@ class TempLoraConfig:
     loss_slice_tokens: int = option(
         256, "the loss is computed in slices of this many tokens so full fp32 logits never exist"
     )
+    # On a bf16 CPU oneDNN compiles (and keeps memory for) each new product shape, and a manuscript being
+    # revised cuts chunks of every length: 60 steps of random sizes grew a process by 0.4 GB, of sizes 32
+    # tokens apart by none (engine/training.py `_in_shape`).
+    shape_step_tokens: int = option(
+        32, "chunks are padded and contexts shortened to lengths this many tokens apart (0: any length)"
+    )
     window: int = option(
         1024, "W: tokens the model sees when generating (and when scoring in eval)", "--window"
     )
@@ -137,6 +143,7 @@ class TempLoraConfig:
             "opening_tokens",
             "lr_decay_tokens",
             "lr_decay_power",
+            "shape_step_tokens",
         )
         for name in counts:
             if getattr(self, name) < 0:

@@ -83,6 +83,28 @@ class CarriedContext:
 SINK_TOKENS = 4
 
 
+def in_shape(
+    config: TempLoraConfig, context: torch.Tensor, chunk: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """Context and chunk at lengths a few shapes cover, and how many padding tokens end the chunk.
+
+    A bf16 CPU's oneDNN compiles each new product shape and keeps memory for it (config.py,
+    shape_step_tokens). So a chunk is padded at its end, where causal attention keeps the padding from
+    every real token and its loss is dropped, and a context loses up to a step's worth of its oldest
+    tokens; lengths stay a whole number of steps from Δ and L_T, so full chunks and contexts (and the
+    opening's, 128 tokens apart) run exactly as they are. A context shorter than a step stays whole.
+    A carried context keeps its exact text (its cache has shapes of its own).
+    """
+    step = config.shape_step_tokens
+    if not step or config.carry_context:
+        return context, chunk, 0
+    trim = (len(context) - config.context_tokens) % step
+    if len(context) - trim >= step:
+        context = context[trim:]
+    pad = (config.chunk_tokens - len(chunk)) % step
+    return context, torch.cat([chunk, chunk.new_zeros(pad)]), pad
+
+
 class TempLoraTrainer:
     """Trains and scores temporary adapters on one frozen base model."""
 
@@ -355,6 +377,8 @@ class TempLoraTrainer:
     def _step(self, name: str, context: torch.Tensor, chunk: torch.Tensor) -> torch.Tensor:
         """One optimiser step; the NLL of each of the chunk's tokens before it (detached)."""
         adapter = self.adapters[name]
+        tokens = len(context) + len(chunk)  # the work done, as counted, is the manuscript's
+        context, chunk, pad = in_shape(adapter.config, context, chunk)
         weight = adapter.config.context_loss
         self.peft.set_adapter(adapter.peft_name)
         self.peft.train()
@@ -365,6 +389,8 @@ class TempLoraTrainer:
                 first_label = 1 if weight > 0 else len(context)
                 frozen = len(context) if adapter.config.frozen_context else 0
                 nll = self._token_nll(torch.cat([context, chunk]), first_label, frozen)
+            nll = nll[: len(nll) - pad]
+            chunk = chunk[: len(chunk) - pad]
             n_context = max(0, len(nll) - len(chunk))  # a text's first token has no label
             weights = torch.ones_like(nll)
             weights[:n_context] = weight
@@ -375,7 +401,7 @@ class TempLoraTrainer:
         finally:
             self.peft.eval()
         adapter.steps += 1
-        adapter.trained_tokens += len(context) + len(chunk)
+        adapter.trained_tokens += tokens
         return nll[n_context:].detach()
 
     def train_chunk(self, name: str, context: torch.Tensor, chunk: torch.Tensor) -> float:
@@ -395,7 +421,7 @@ class TempLoraTrainer:
         after the same `context`: the first step's forward gives the first, one more forward without the
         adapter (no gradients) the second. The first token of a text has no prediction and no gain.
         """
-        base = self.base_nll(context, chunk)
+        base = self.base_nll(context, chunk, self.adapters[name].config)
         self.adapters[name].carried = None  # both scores after the context run afresh, the same context
         nll = self._train_chunk(name, context, chunk)
         self.adapters[name].measured_tokens += len(context) + len(chunk)
@@ -414,10 +440,15 @@ class TempLoraTrainer:
         return first
 
     @torch.no_grad()
-    def base_nll(self, context: torch.Tensor, chunk: torch.Tensor) -> torch.Tensor:
-        """The base model's NLL of each of the chunk's tokens after `context` (no adapter)."""
+    def base_nll(
+        self, context: torch.Tensor, chunk: torch.Tensor, config: TempLoraConfig | None = None
+    ) -> torch.Tensor:
+        """The base model's NLL of each of the chunk's tokens after `context` (no adapter), the context in
+        the shape an adapter of `config` trains it in."""
+        context, chunk, pad = in_shape(config or self.config, context, chunk)
         with self._adapter_context(None):
-            return self._token_nll(torch.cat([context, chunk]), len(context))
+            nll = self._token_nll(torch.cat([context, chunk]), len(context))
+        return nll[: len(nll) - pad]
 
     @torch.no_grad()
     def window_nll(self, tokens: torch.Tensor, start: int, end: int, window: int, adapter: str | None):

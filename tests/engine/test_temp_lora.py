@@ -10,6 +10,7 @@ import torch
 from engine.absorb import absorb, full_size, split_chunks, training_tokens
 from engine.config import TempLoraConfig
 from engine.generate import Sampling
+from engine.training import in_shape
 
 
 @contextlib.contextmanager
@@ -325,3 +326,42 @@ def test_turning_cached_keys_moves_them_to_a_later_position(loaded_model):
     finally:
         if added:
             trainer.remove_adapter("rotary-probe")
+
+
+def test_chunks_and_contexts_come_in_a_few_shapes():
+    """Padded chunks and shortened contexts stay a whole number of steps from Δ and L_T; full ones and
+    contexts shorter than a step stay as they are."""
+    config = TempLoraConfig()  # Δ 256, L_T 512, steps of 32
+    text = torch.arange(1, 1001)
+    for n_context, n_chunk, kept, padded in ((512, 256, 512, 256), (500, 200, 480, 224), (20, 1, 20, 32)):
+        context, chunk, pad = in_shape(config, text[:n_context], text[n_context : n_context + n_chunk])
+        assert (len(context), len(chunk), pad) == (kept, padded, padded - n_chunk)
+        assert torch.equal(context, text[n_context - kept : n_context])  # the oldest tokens go
+        assert (
+            torch.equal(chunk[:n_chunk], text[n_context : n_context + n_chunk]) and not chunk[n_chunk:].any()
+        )
+    for off in (config.replace(shape_step_tokens=0), config.replace(carry_context=True)):
+        context, chunk, pad = in_shape(off, text[:500], text[500:700])
+        assert (len(context), len(chunk), pad) == (500, 200, 0)
+
+
+def test_a_padded_chunk_learns_as_the_chunk_itself(loaded_model, sample_text):
+    """Padding ends a chunk, where causal attention keeps it from the chunk's tokens and no loss counts it:
+    the step's loss, and what the adapter it leaves makes of the next chunk, are those of the chunk alone
+    (the products' shapes differ, so bf16 rounds them a little apart)."""
+    trainer = loaded_model.trainer
+    tokens = loaded_model.tokens(sample_text)[:712]
+    results = []
+    for step in (32, 0):
+        name = f"pad-{step}"
+        with fresh_adapter(trainer, name, loaded_model.config.replace(shape_step_tokens=step, seed=3)):
+            loss = trainer.train_chunk(name, tokens[:256], tokens[256:456])  # 200 tokens: 24 of padding
+            with torch.no_grad(), trainer._adapter_context(name):
+                after, n = trainer._nll(tokens[200:712], 256)
+            results.append((loss, after.item() / n))
+    (padded, next_padded), (alone, next_alone) = results
+    assert padded == pytest.approx(alone, rel=3e-3)
+    assert next_padded == pytest.approx(next_alone, rel=3e-3)
+    with torch.no_grad(), trainer._adapter_context(None):
+        base, n = trainer._nll(tokens[200:712], 256)
+    assert next_alone < base.item() / n  # the step taught the adapter something the comparison can see
