@@ -351,13 +351,14 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `longform-engine`."""
     args = build_parser().parse_args(argv)
-    # Before torch loads oneDNN: its bf16 products (an AMX CPU) keep a primitive, with its buffers, for each
-    # shape, up to 1,024 of them, and a manuscript being revised makes a new shape at almost every chunk.
-    # 120 steps of random shapes grew a process by 2.4 GB with the default; with 8 and malloc_trim, 0.5 GB,
-    # most of it in the first 30 (engine/freed_memory.py).
+    # Before torch loads oneDNN: its bf16 products (an AMX CPU) keep a compiled primitive, with its buffers,
+    # for each shape, up to 1,024 of them. Training comes in a bounded set of shapes (engine/training.py
+    # `in_shape`), and 64 primitives hold a step's working set: a 512 + 256 step took 1.00 s with 64 and
+    # 0.97-1.01 s with 1,024, but 2.5 s with 8 (each step compiled anew); 150 steps of random sizes grew a
+    # process by 0.14 GB with 64, 90 steps by 0.4 GB with 1,024.
     import os
 
-    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "8")
+    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "64")
     _quiet_libraries(getattr(args, "verbose", False))
     try:
         return COMMANDS[args.command](args)
