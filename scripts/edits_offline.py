@@ -30,7 +30,7 @@ def prepare(args: argparse.Namespace) -> None:
     from engine.revision import HELD_OUT, revise
     from engine.runtime import LoadedModel
 
-    model = LoadedModel("default", TempLoraConfig(), threads=2)
+    model = LoadedModel(args.model, TempLoraConfig(), threads=2)
     book = args.book.read_text(encoding="utf-8")
     cut = book.rfind("\n\n", 0, len(book) - 5 * HELD_OUT)  # as `python -m engine.revision` does
     revised = revise(book[:cut], args.donor.read_text(encoding="utf-8")) + book[cut:]
@@ -53,7 +53,7 @@ def prepare_books(args: argparse.Namespace) -> None:
     from engine.config import TempLoraConfig
     from engine.runtime import LoadedModel
 
-    model = LoadedModel("default", TempLoraConfig(), threads=2)
+    model = LoadedModel(args.model, TempLoraConfig(), threads=2)
     books = {book.name: model.tokens(book.read_text(encoding="utf-8")) for book in args.books}
     torch.save({"books": books}, args.output)
     model.close()
@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("prepare-books", help="tokenize whole books for `--parts whole` (needs llama.cpp)")
     b.add_argument("books", type=Path, nargs="+")
     b.add_argument("-o", "--output", type=Path, required=True)
+    b.add_argument("--model", default="default", help="whose tokens: a model's name or GGUF path")
     r = sub.add_parser("run", help="measure (torch alone)")
     r.add_argument("tokens", type=Path)
     r.add_argument("--model", type=Path, required=True, help="the GGUF model file")
