@@ -219,7 +219,8 @@ def about(words: int) -> str:
 
 
 def describe_learning(progress: Absorption, chapters: list[Chapter]) -> str:
-    """The panel's summary, e.g. "Learned chapters 1–9 of 12 (74% of the book). Learning Chapter 10…"."""
+    """The panel's summary, e.g. "Learned up to Chapter 9 (9 of 12 chapters, 74% of the book). Learning
+    Chapter 10…"."""
     state = learned(progress, chapters)
     n, of = state.chapters_learned, state.chapters
     if progress.chunks_total == 0:
@@ -246,15 +247,16 @@ def describe_learning(progress: Absorption, chapters: list[Chapter]) -> str:
             else f"Learned part of {chapter_name(chapters, 1)}"
         )
         said = f"{doing}{'…' if state.learning else ''} ({state.percent}% of the book, {of} chapters)."
-    else:
-        which = "all" if n == of and of > 1 else ("chapter 1" if n == 1 else f"chapters 1–{n}")
-        chapters_said = f"all {of} chapters" if which == "all" else f"{which} of {of}"
-        said = f"Learned {chapters_said} ({state.percent}% of the book)."
+    elif n == of and of > 1:
+        said = f"Learned all {of} chapters ({state.percent}% of the book)."
+    else:  # by the tree's names: in a book that opens with an "Opening", the 3rd chapter is "Chapter 2"
+        learned_said = chapter_name(chapters, 1) if n == 1 else f"up to {chapter_name(chapters, n)}"
+        said = f"Learned {learned_said} ({n} of {of} chapters, {state.percent}% of the book)."
     if state.learning and n:
         said += f" Learning {chapter_name(chapters, state.learning)}…"
     elif state.learning is None and state.waiting_words:
         said += (
-            f" The last {about(state.waiting_words)} words are learned once about "
-            f"{about(state.words_to_next)} more are written."
+            f" The last {about(state.waiting_words)} words, at the end of {chapter_name(chapters, of)}, "
+            f"are learned once about {about(state.words_to_next)} more are written."
         )
     return said

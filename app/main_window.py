@@ -36,7 +36,7 @@ from app.engine_status import ENGINE_UPDATE_MS, STATE_WORDS, EngineStatus
 from app.find_bar import FindBar
 from app.first_start import EngineStarting, with_absorption_note
 from app.novel_menu import NovelMenu
-from app.novel_session import AUTOSAVE_MS, NovelSession, engine_doc
+from app.novel_session import AUTOSAVE_MS, NovelSession, doc_novel_id, engine_doc
 from app.outline_queue import OutlineQueue
 from app.search_panel import SearchPanel
 from app.settings import Settings, save_settings
@@ -160,10 +160,11 @@ class MainWindow(NovelMenu, ChapterMenu, AiMenu, ViewMenu, EngineStatus, QMainWi
         shown = self.novel and getattr(event, "doc", None) == engine_doc(self.novel.id)
         if isinstance(event, Error) and event.code == ErrorCode.ABSORPTION_FAILED:
             self.statusBar().showMessage(f"The model could not learn the novel ({event.message}).")
-        elif isinstance(event, DocumentClosed):
-            self.statusBar().showMessage(
-                "The novel's temporary adapter was deleted from this computer.", 8000
-            )
+        elif isinstance(event, DocumentClosed):  # named: it can come just as another novel opens
+            novel_id = doc_novel_id(event.doc)
+            novel = self.library.novel(novel_id) if novel_id is not None else None
+            whose = f"“{novel.title}”’s" if novel else "The novel's"
+            self.statusBar().showMessage(f"{whose} temporary adapter was deleted from this computer.", 8000)
         elif shown and isinstance(event, Absorption | DocumentOpened | DocumentUpdated):
             progress = self.client.session.documents.get(event.doc)
             self.panel.show_absorption(progress, self.library.chapters(self.novel.id))

@@ -30,6 +30,12 @@ def engine_doc(novel_id: int) -> str:
     return f"novel-{novel_id}"
 
 
+def doc_novel_id(doc: str) -> int | None:
+    """The novel an engine document name stands for (engine_doc's inverse); None for any other name."""
+    prefix, _, number = doc.partition("-")
+    return int(number) if prefix == "novel" and number.isdigit() else None
+
+
 class Page(Protocol):
     """The editor as the session reads it: the chapter's text and cursor, without a suggestion showing."""
 

@@ -28,7 +28,10 @@ def test_the_panel_names_the_chapters_learned_and_the_time_left(qtbot):
     for t, n in [(0.0, 50), (6.0, 51), (12.0, 52)]:  # 6 s a chunk of 256 tokens
         progress.update(absorbed(n, 63, loss=3 - n / 100), t)
     panel.show_absorption(progress, chapters)
-    assert panel.summary.text() == "Learned chapters 1–9 of 12 (76% of the book). Learning Chapter 10…"
+    assert (
+        panel.summary.text()
+        == "Learned up to Chapter 9 (9 of 12 chapters, 76% of the book). Learning Chapter 10…"
+    )
     assert panel.eta.text() == "Time left: about 1 min 06 s"  # 11 chunks at 6 s
     assert panel.bar.value() == 76 and panel.version.text() == "Adapter version 52"
     assert panel.plot.losses == [2.5, 2.49, 2.48]
@@ -42,7 +45,9 @@ def test_an_up_to_date_panel_says_so(qtbot):
     progress = opened(chapters)
     progress.update(absorbed(63, 63), 0.0)
     panel.show_absorption(progress, chapters)
-    assert panel.summary.text().startswith("Learned chapters 1–11 of 12 (99% of the book). The last 3 words")
+    assert panel.summary.text().startswith(
+        "Learned up to Chapter 11 (11 of 12 chapters, 99% of the book). The last 3"
+    )
     assert panel.eta.text() == "Up to date"
 
 
@@ -77,7 +82,10 @@ def test_the_window_shows_the_novels_chapters_learned_and_asks_for_words_in_its_
     progress.tokens, progress.sent_chars = len(opened_with) // 4, len(opened_with)
     progress.sent_words = round(progress.tokens / 1.5)
     engine.absorbed(absorbed(52, 63, doc=doc, loss=2.5))
-    assert window.panel.summary.text() == "Learned chapters 1–9 of 12 (76% of the book). Learning Chapter 10…"
+    assert (
+        window.panel.summary.text()
+        == "Learned up to Chapter 9 (9 of 12 chapters, 76% of the book). Learning Chapter 10…"
+    )
     window.continue_text()
     assert engine.requests[-1]["type"] == "continue" and engine.requests[-1]["max_tokens"] == 150
 

@@ -72,7 +72,7 @@ def test_a_book_learned_into_chapter_ten_names_the_chapters_learned():
     # ends at 36,106 and chapter 10 at 40,119.
     progress = opened(chapters, chunks_absorbed=52)
     assert describe_learning(progress, chapters) == (
-        "Learned chapters 1–9 of 12 (76% of the book). Learning Chapter 10…"
+        "Learned up to Chapter 9 (9 of 12 chapters, 76% of the book). Learning Chapter 10…"
     )
     state = learned(progress, chapters)
     assert (state.chapters_learned, state.learning, state.percent) == (9, 10, 76)
@@ -87,7 +87,7 @@ def test_a_chapter_is_learned_once_the_chunks_up_to_its_last_word_are():
         "Learning Chapter 1… (7% of the book, 12 chapters)."
     )
     assert describe_learning(opened(chapters, chunks_absorbed=8), chapters) == (
-        "Learned chapter 1 of 12 (8% of the book). Learning Chapter 2…"
+        "Learned Chapter 1 (1 of 12 chapters, 8% of the book). Learning Chapter 2…"
     )
 
 
@@ -116,8 +116,8 @@ def test_an_up_to_date_book_says_which_words_wait_for_more_to_be_written():
     # 12,036 tokens; 63 complete chunks hold 12,032: the last 4 tokens (3 words at 1.25 tokens a word) wait
     # for the next chunk of 256, 252 tokens (201 words) away.
     assert describe_learning(progress, chapters) == (
-        "Learned chapters 1–11 of 12 (99% of the book). The last 3 words are learned once about 200 more "
-        "are written."
+        "Learned up to Chapter 11 (11 of 12 chapters, 99% of the book). The last 3 words, at the end of "
+        "Chapter 12, are learned once about 200 more are written."
     )
 
 
@@ -208,3 +208,19 @@ def test_a_learned_chapter_is_100_percent_and_one_not_learned_never_is():
         progress.unlearned = [(held - 1, held)]  # one token not learned yet
         state = chapter_learning(progress, chapters, 3)
         assert not state.learned and 90 < state.percent < 100
+
+
+def test_a_book_that_opens_before_chapter_one_is_told_by_the_trees_names():
+    """An "Opening" before Chapter 1 (as an import makes of a title page): three chapters learned are "up to
+    Chapter 2", never "chapters 1–3", which a writer reads as Chapter 1 to Chapter 3."""
+    opening = Chapter(0, 1, 0, "Opening", " ".join(["word"] * 800))
+    chapters = [opening, *book(3)]
+    progress = opened(
+        chapters, chunks_absorbed=24
+    )  # 3,072 tokens: the first three chapters' 12,020 characters
+    said = describe_learning(progress, chapters)
+    assert said.startswith("Learned up to Chapter 2 (3 of 4 chapters, ") and said.endswith(
+        "Learning Chapter 3…"
+    )
+    progress = opened(chapters, chunks_absorbed=8)
+    assert describe_learning(progress, chapters).startswith("Learned “Opening” (1 of 4 chapters, ")

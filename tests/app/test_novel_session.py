@@ -8,7 +8,15 @@ import sys
 import pytest
 
 from app.backup import make_backup
-from app.novel_session import AUTOSAVE_MS, MAX_UNSAVED_SECONDS, RETRY_SAVE_MS, NovelSession, Saved
+from app.novel_session import (
+    AUTOSAVE_MS,
+    MAX_UNSAVED_SECONDS,
+    RETRY_SAVE_MS,
+    NovelSession,
+    Saved,
+    doc_novel_id,
+    engine_doc,
+)
 from app.storage import Library, StorageError
 
 
@@ -195,3 +203,8 @@ def test_a_backup_replaces_the_library_and_a_bad_one_leaves_it_as_it_was(session
     session.restore_backup(backup)
     assert session.library.chapters(novel.id)[0].text == "Backed up."
     session.library.close()
+
+
+def test_an_engine_document_name_gives_back_its_novel():
+    assert doc_novel_id(engine_doc(12)) == 12
+    assert doc_novel_id("cli") is None and doc_novel_id("novel-") is None and doc_novel_id("novel-x") is None
