@@ -103,6 +103,8 @@ class Learned:
     waiting_words: int  # words at the end that wait for their chunk to be complete before they are learned
     words_to_next: int  # words still to write before they are
     learning_gap_tokens: int = 0  # tokens not learned in the chapter being learned (an edit's cost)
+    waiting_from: int = 0  # the chapter (1-based) where the waiting words begin: a short last chapter's
+    # words can wait with the end of the one before it
 
 
 def learned(progress: Absorption, chapters: list[Chapter]) -> Learned:
@@ -138,6 +140,7 @@ def learned(progress: Absorption, chapters: list[Chapter]) -> Learned:
         round(waiting / per_word),
         round(to_next / per_word),
         gap_tokens,
+        1 + sum(1 for end in ends[:-1] if end <= complete * per_token),
     )
 
 
@@ -218,6 +221,10 @@ def about(words: int) -> str:
     return f"{round(words, -1) if words >= 50 else words:,}"
 
 
+def chapters_count(n: int) -> str:
+    return "1 chapter" if n == 1 else f"{n} chapters"
+
+
 def describe_learning(progress: Absorption, chapters: list[Chapter]) -> str:
     """The panel's summary, e.g. "Learned up to Chapter 9 (9 of 12 chapters, 74% of the book). Learning
     Chapter 10…"."""
@@ -246,17 +253,23 @@ def describe_learning(progress: Absorption, chapters: list[Chapter]) -> str:
             if state.learning
             else f"Learned part of {chapter_name(chapters, 1)}"
         )
-        said = f"{doing}{'…' if state.learning else ''} ({state.percent}% of the book, {of} chapters)."
+        said = f"{doing}{'…' if state.learning else ''} ({state.percent}% of the book, {chapters_count(of)})."
     elif n == of and of > 1:
         said = f"Learned all {of} chapters ({state.percent}% of the book)."
     else:  # by the tree's names: in a book that opens with an "Opening", the 3rd chapter is "Chapter 2"
         learned_said = chapter_name(chapters, 1) if n == 1 else f"up to {chapter_name(chapters, n)}"
-        said = f"Learned {learned_said} ({n} of {of} chapters, {state.percent}% of the book)."
+        count = f"{n} of {of} chapters, " if of > 1 else ""
+        said = f"Learned {learned_said} ({count}{state.percent}% of the book)."
     if state.learning and n:
         said += f" Learning {chapter_name(chapters, state.learning)}…"
     elif state.learning is None and state.waiting_words:
+        where = (
+            f"at the end of {chapter_name(chapters, of)}"
+            if state.waiting_from >= of
+            else f"from the end of {chapter_name(chapters, state.waiting_from)} on"
+        )
         said += (
-            f" The last {about(state.waiting_words)} words, at the end of {chapter_name(chapters, of)}, "
-            f"are learned once about {about(state.words_to_next)} more are written."
+            f" The last {about(state.waiting_words)} words, {where}, are learned once about "
+            f"{about(state.words_to_next)} more are written."
         )
     return said

@@ -118,8 +118,9 @@ class TempLoraConfig:
         256, "the loss is computed in slices of this many tokens so full fp32 logits never exist"
     )
     # On a bf16 CPU oneDNN compiles (and keeps memory for) each new product shape, and a manuscript being
-    # revised cuts chunks of every length: 60 steps of random sizes grew a process by 0.4 GB, of sizes 32
-    # tokens apart by none (engine/training.py `_in_shape`).
+    # revised cuts chunks of every length: steps 10 to 60 of random sizes grew a process by 292 MiB, of
+    # sizes 32 tokens apart by 83 (engine/training.py `in_shape`; docs/BENCHMARKS.md, session 16). With
+    # an opening chunk that is not a whole number of steps from Δ, every opening chunk is padded.
     shape_step_tokens: int = option(
         32, "chunks are padded and contexts shortened to lengths this many tokens apart (0: any length)"
     )

@@ -84,7 +84,7 @@ SINK_TOKENS = 4
 
 
 def in_shape(
-    config: TempLoraConfig, context: torch.Tensor, chunk: torch.Tensor
+    config: TempLoraConfig, context: torch.Tensor, chunk: torch.Tensor, carried: bool = False
 ) -> tuple[torch.Tensor, torch.Tensor, int]:
     """Context and chunk at lengths a few shapes cover, and how many padding tokens end the chunk.
 
@@ -92,11 +92,11 @@ def in_shape(
     shape_step_tokens). So a chunk is padded at its end, where causal attention keeps the padding from
     every real token and its loss is dropped, and a context loses up to a step's worth of its oldest
     tokens; lengths stay a whole number of steps from Δ and L_T, so full chunks and contexts (and the
-    opening's, 128 tokens apart) run exactly as they are. A context shorter than a step stays whole.
-    A carried context keeps its exact text (its cache has shapes of its own).
+    opening's with the defaults, 128 tokens apart) run exactly as they are. A context shorter than a step
+    stays whole. A `carried` context keeps its exact text (its cache has shapes of its own).
     """
     step = config.shape_step_tokens
-    if not step or config.carry_context:
+    if not step or carried:
         return context, chunk, 0
     trim = (len(context) - config.context_tokens) % step
     if len(context) - trim >= step:
@@ -260,6 +260,10 @@ class TempLoraTrainer:
         hidden = hidden[first_label - 1 - frozen_prefix : len(ids) - 1 - frozen_prefix]
         return self._head_nll(hidden, ids[first_label:])
 
+    def _carries(self, config: TempLoraConfig) -> bool:
+        """Whether steps of `config` carry their context (a sliding-window model never does)."""
+        return config.carry_context and self.can_carry
+
     def _model(self):
         """The causal LM with this trainer's LoRA layers in it (PEFT wraps the model in place)."""
         return self.peft.base_model.model if self.peft is not None else self.causal_lm
@@ -378,7 +382,7 @@ class TempLoraTrainer:
         """One optimiser step; the NLL of each of the chunk's tokens before it (detached)."""
         adapter = self.adapters[name]
         tokens = len(context) + len(chunk)  # the work done, as counted, is the manuscript's
-        context, chunk, pad = in_shape(adapter.config, context, chunk)
+        context, chunk, pad = in_shape(adapter.config, context, chunk, self._carries(adapter.config))
         weight = adapter.config.context_loss
         self.peft.set_adapter(adapter.peft_name)
         self.peft.train()
@@ -445,7 +449,8 @@ class TempLoraTrainer:
     ) -> torch.Tensor:
         """The base model's NLL of each of the chunk's tokens after `context` (no adapter), the context in
         the shape an adapter of `config` trains it in."""
-        context, chunk, pad = in_shape(config or self.config, context, chunk)
+        config = config or self.config
+        context, chunk, pad = in_shape(config, context, chunk, self._carries(config))
         with self._adapter_context(None):
             nll = self._token_nll(torch.cat([context, chunk]), len(context))
         return nll[: len(nll) - pad]

@@ -47,6 +47,8 @@ def measure(name: str, text: str, args: argparse.Namespace) -> dict:
                 first = first or time.perf_counter() - start
                 pieces.append(piece)
             total = time.perf_counter() - start
+            if len(pieces) < 2:
+                raise SystemExit(f"{name}: the model wrote {len(pieces)} piece(s); nothing to time")
             model.generator.set_adapter(None)
         return {
             "model": name,

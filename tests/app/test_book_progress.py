@@ -224,3 +224,21 @@ def test_a_book_that_opens_before_chapter_one_is_told_by_the_trees_names():
     )
     progress = opened(chapters, chunks_absorbed=8)
     assert describe_learning(progress, chapters).startswith("Learned “Opening” (1 of 4 chapters, ")
+
+
+def test_words_that_wait_are_placed_where_they_begin():
+    """A short new last chapter: the words that wait for their chunk begin at the end of the one before."""
+    chapters = [*book(12), Chapter(13, 1, 13, "Chapter 13", "word word")]
+    progress = opened(chapters)
+    progress.chunks_absorbed = progress.chunks_total
+    said = describe_learning(progress, chapters)
+    assert "words, from the end of Chapter 12 on, are learned once" in said, said
+
+
+def test_a_one_chapter_book_is_not_counted_in_chapters():
+    chapters = book(1, words=2000)
+    progress = opened(chapters)
+    progress.chunks_absorbed = progress.chunks_total
+    said = describe_learning(progress, chapters)  # its last words wait: never learned whole
+    assert said.startswith("Learned part of Chapter 1 (97% of the book, 1 chapter). The last 60 words")
+    assert "1 chapters" not in describe_learning(opened(chapters, chunks_absorbed=0), chapters)

@@ -340,8 +340,8 @@ def test_chunks_and_contexts_come_in_a_few_shapes():
         assert (
             torch.equal(chunk[:n_chunk], text[n_context : n_context + n_chunk]) and not chunk[n_chunk:].any()
         )
-    for off in (config.replace(shape_step_tokens=0), config.replace(carry_context=True)):
-        context, chunk, pad = in_shape(off, text[:500], text[500:700])
+    for off, carried in ((config.replace(shape_step_tokens=0), False), (config, True)):
+        context, chunk, pad = in_shape(off, text[:500], text[500:700], carried)
         assert (len(context), len(chunk), pad) == (500, 200, 0)
 
 
