@@ -13,7 +13,8 @@ one JSON line and a short table at the end:
 
 Variants of the training step (`--variants`, comma-separated): `eager` (the engine as it is), `fused`
 (AdamW's fused CUDA kernel), `compile` (torch.compile of each decoder layer, after the adapter exists),
-`chunk1024` (Δ 1024: fewer, longer steps; speed only, says nothing of what the adapter learns).
+`chunk1024` (Δ 1024: fewer, longer steps; speed only, says nothing of what the adapter learns), `graphs`
+(each decoder layer compiled and replayed as CUDA graphs; CUDA only).
 """
 
 from __future__ import annotations
@@ -218,6 +219,8 @@ def train_part(args) -> list[dict]:
                     novel_seconds=round(novel, 1),
                     novel_extrapolated=args.absorb_tokens < NOVEL_TOKENS,
                 )
+        if "graphs" in variants and device.type == "cuda":
+            graphs_part(trainer, tokens, c, d, args, report, "chunk1024" in variants)
         if device.type == "cuda":
             base["peak_memory_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 1)
         del trainer
@@ -225,6 +228,46 @@ def train_part(args) -> list[dict]:
             torch.cuda.empty_cache()
             torch._dynamo.reset()
     return rows
+
+
+def graphs_part(trainer, tokens, context: int, chunk: int, args, report, long_chunk: bool) -> None:
+    """The step with each decoder layer compiled and replayed as CUDA graphs (torch.compile's
+    "reduce-overhead"): a 1B step is launch-bound (about 4% of the bf16 peak eager), and a graph replays a
+    layer's hundreds of kernel launches as one. Each new shape records graphs of its own."""
+    import torch
+
+    torch._dynamo.config.cache_size_limit = 256
+    began = time.perf_counter()
+    for layer in trainer.peft.base_model.model.model.layers:
+        layer.compile(mode="reduce-overhead")
+    step = trainer._step  # every optimiser step, whether train_step or absorb's train_chunk runs it
+
+    def marked_step(*a, **k):  # a step's graphs may reuse the last step's outputs' memory
+        torch.compiler.cudagraph_mark_step_begin()
+        return step(*a, **k)
+
+    trainer._step = marked_step
+    trainer.train_step("steps", tokens[:context], tokens[context : context + chunk])
+    sync(trainer.device)
+    first = time.perf_counter() - began
+    seconds = median_step(trainer, "steps", tokens, context, chunk, args.steps, args.warmup)
+    report("CUDA graphs", seconds, context + chunk, chunk, compile_and_first_step_seconds=round(first, 1))
+    if long_chunk:
+        seconds = median_step(trainer, "steps", tokens, context, 1024, args.steps, args.warmup)
+        report("CUDA graphs Δ1024", seconds, context + 1024, 1024)
+    if args.absorb_tokens:  # the real loop: shorter contexts at the start, a short last chunk
+        trainer.add_adapter("book")
+        measured = absorb_seconds(trainer, "book", args.absorb_tokens, trainer.causal_lm.config.vocab_size)
+        novel = measured["seconds"] if args.absorb_tokens >= NOVEL_TOKENS else novel_estimate(measured)
+        report(
+            "CUDA graphs absorb",
+            measured["late_s_per_token"] * chunk,
+            context + chunk,
+            chunk,
+            absorb=measured,
+            novel_seconds=round(novel, 1),
+            novel_extrapolated=args.absorb_tokens < NOVEL_TOKENS,
+        )
 
 
 def gguf_part(args) -> list[dict]:
@@ -345,7 +388,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("part", choices=("train", "gguf", "generate"))
     parser.add_argument("--sizes", default="llama-1b,llama-3b", help="names in engine/random_model.py SIZES")
-    parser.add_argument("--variants", default="eager", help="eager,fused,compile,chunk1024")
+    parser.add_argument("--variants", default="eager", help="eager,fused,compile,chunk1024,graphs")
     parser.add_argument("--steps", type=int, default=10, help="timed training steps (the median is kept)")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--absorb-tokens", type=int, default=0, help="absorb this many tokens for real")
