@@ -241,9 +241,9 @@ class ChapterEditor(QPlainTextEdit):
         menu.deleteLater()
 
     # -- spelling and emphasis -----------------------------------------------------------------------------
-    def set_novel_words(self, novel_words: list[str]) -> None:
-        """The open novel's own dictionary (names); no novel: none."""
-        self.spelling.set_novel_words(novel_words)
+    def set_novel_words(self, novel_words: list[str], manuscript: str = "") -> None:
+        """The open novel's own dictionary and the names its manuscript uses; no novel: none."""
+        self.spelling.set_novel_words(novel_words, manuscript)
         self.highlighter.rehighlight()
 
     def context_menu(self, pos: QPoint) -> QMenu:

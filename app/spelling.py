@@ -9,6 +9,10 @@ What counts as a word: letters, with apostrophes inside ("don't", "o'clock"). A 
 ("3rd", "1990s") is not checked; a hyphenated word is checked part by part. A possessive or a contraction
 of a known word ("Elliot's", "Anne'll") is known, and so is the plural of a novel's word ("the Musgroves'").
 
+The book's own names are known without the writer adding them: a word the manuscript writes at least
+`NAME_USES` times, always with a capital ("Kellynch", "Wentworth"), is taken for a name, so an imported
+novel is not underlined on every page; a misspelt name, written once, still is.
+
 The word list spells as Americans do; a British spelling whose American form it has ("favour", "realise",
 "centre", "travelled", "offence") is known too, so a British writer, or Austen, is not underlined for it.
 """
@@ -33,6 +37,7 @@ _AMERICAN = [
     (re.compile(r"(?<=[aeiou])ll(?=(ed|ing|er|ers)$)"), "l"),
     (re.compile(r"ogue(?=s?$)"), "og"),
 ]
+NAME_USES = 3  # a typo of a name is rarely repeated three times; a name is, in a chapter or two
 SUGGESTIONS = 6  # as many as a context menu shows without scrolling past the editing actions
 
 
@@ -65,17 +70,33 @@ def _american(word: str) -> str:
     return word
 
 
+def book_names(text: str) -> set[str]:
+    """The words `text` writes at least NAME_USES times and always with a capital, normalised: its names."""
+    capitalised: dict[str, int] = {}
+    lowercase: set[str] = set()
+    for _, _, word in words(text):
+        key = _normal(word)
+        if word[:1].isupper():
+            capitalised[key] = capitalised.get(key, 0) + 1
+        else:
+            lowercase.add(key)
+    return {w for w, n in capitalised.items() if n >= NAME_USES and w not in lowercase}
+
+
 class SpellCheck:
-    """Knows the English word list, the open novel's own words and the words ignored this session."""
+    """Knows the English word list, the open novel's own words and names, and the words ignored this
+    session."""
 
     def __init__(self) -> None:
         self.novel_words: set[str] = set()
+        self.book_names: set[str] = set()
         self.ignored: set[str] = set()
         self._known: dict[str, bool] = {}
 
-    def set_novel_words(self, novel_words: Iterable[str]) -> None:
-        """The open novel's dictionary (empty when none is open)."""
+    def set_novel_words(self, novel_words: Iterable[str], manuscript: str = "") -> None:
+        """The open novel's dictionary and the names its manuscript uses (empty when none is open)."""
         self.novel_words = {_normal(w) for w in novel_words}
+        self.book_names = book_names(manuscript)
 
     def add_novel_word(self, word: str) -> None:
         self.novel_words.add(_normal(word))
@@ -90,10 +111,13 @@ class SpellCheck:
         base = next((word[: -len(s)] for s in _SUFFIXES if word.endswith(s) and len(word) > len(s)), None)
         forms = [w for w in (word, base) if w]
         # The novel's names in the plural too: "the Musgroves" once "Musgrove" is in its dictionary.
-        return any(self._knows(w) or (w[-1] == "s" and w[:-1] in self.novel_words) for w in forms)
+        return any(self._knows(w) or (w[-1] == "s" and self._is_name(w[:-1])) for w in forms)
+
+    def _is_name(self, word: str) -> bool:
+        return word in self.novel_words or word in self.book_names
 
     def _knows(self, word: str) -> bool:
-        if word in self.novel_words or word in self.ignored:
+        if self._is_name(word) or word in self.ignored:
             return True
         known = self._known.get(word)
         if known is None:

@@ -112,3 +112,16 @@ def test_italic_with_no_novel_open_changes_nothing(window, qtbot):
     window.close_novel()
     window.editor.emphasise("*")
     assert window.editor.manuscript_text() == ""
+
+
+def test_names_the_book_writes_again_and_again_are_not_underlined_but_a_misspelt_one_is(window):
+    chapters = [
+        ("One", "Sir Walter Elliot, of Kellynch Hall. Kellynch was let."),
+        ("Two", "The Crofts took Kellynch; Lady Russell sighed at Kelynch."),
+    ]
+    novel = window.library.create_novel("Persuasion, imported", chapters)
+    window.open_novel(novel.id)  # the first chapter is shown; its names count over the whole book
+    assert not misspelt(shown(window.editor, "Kellynch"))
+    window.show_chapter(window.library.chapters(novel.id)[1].id)
+    assert misspelt(shown(window.editor, "Kelynch"))
+    assert not misspelt(shown(window.editor, "Kellynch"))

@@ -57,3 +57,19 @@ def test_british_spellings_are_known_but_misspelt_british_words_are_not():
     text = "Her favourite neighbours realised the honour of the theatre's colour; they travelled. Offence!"
     assert unknown(SpellCheck(), text) == []
     assert unknown(SpellCheck(), "The neighbuors' favuor") == ["neighbuors'", "favuor"]
+
+
+def test_the_book_s_own_names_are_known_and_a_misspelt_name_is_not():
+    check = SpellCheck()
+    book = (
+        "Sir Walter Elliot, of Kellynch Hall. Kellynch was let; the Crofts came to Kellynch. "
+        "Anne saw Wentworth; Wentworth bowed; Captain Wentworth left. The Musgroves' Uppercross. "
+        "Sellinger once."
+    )
+    check.set_novel_words([], book)
+    assert unknown(check, "At Kellynch, Wentworth's letter; the Kellynchs.") == []  # possessive, plural
+    assert unknown(check, "Kelynch and Uppercross and Sellinger.") == ["Kelynch", "Uppercross", "Sellinger"]
+    check.set_novel_words([], book + " Then kellynch, lower case.")  # not always capitalised: not a name
+    assert unknown(check, "Kellynch") == ["Kellynch"]
+    check.set_novel_words([])  # the novel closed
+    assert unknown(check, "Kellynch") == ["Kellynch"]
