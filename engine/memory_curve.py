@@ -16,7 +16,9 @@ Schedules:
 - `in-order`: the book from its first chunk (the engine's order until now);
 - `place-first`: the `PLACE_TOKENS` before the cursor first, then the book from its start;
 - `spread-first`: every `SPREAD`-th chunk across the book first, then the rest in order;
-- `place-then-spread`: the place, then the spread pass, then the rest.
+- `place-then-spread`: the place, then the spread pass, then the rest (the engine's order, chunk_map.py);
+- `backwards`: from the cursor back to the book's start (the place first, then ever earlier text);
+- `place-spread-backwards`: the place, the spread pass, then the rest from the cursor backwards.
 Out of text order, a chunk's learning rate is that of the tokens learned so far (`learn_chunk`'s
 `lr_position`), as in text order.
 """
@@ -47,12 +49,22 @@ def schedule(name: str, chunks: list[tuple[int, int]], cursor: int) -> list[int]
         "place-first": place,
         "spread-first": spread,
         "place-then-spread": place + spread,
+        "backwards": everything[::-1],
+        "place-spread-backwards": place + spread,
     }[name]
+    rest = everything[::-1] if name.endswith("backwards") else everything
     seen = dict.fromkeys(first)
-    return [*seen, *(i for i in everything if i not in seen)]
+    return [*seen, *(i for i in rest if i not in seen)]
 
 
-SCHEDULES = ("in-order", "place-first", "spread-first", "place-then-spread")
+SCHEDULES = (
+    "in-order",
+    "place-first",
+    "spread-first",
+    "place-then-spread",
+    "backwards",
+    "place-spread-backwards",
+)
 
 
 def held_out_score(trainer: TempLoraTrainer, tokens: torch.Tensor, adapter: str | None) -> Score:

@@ -28,6 +28,9 @@ def test_schedules_learn_every_chunk_once_and_the_place_first(monkeypatch):
     assert memory_curve.schedule("place-first", chunks, cursor=400) == [*range(30, 40), *range(30)]
     spread = memory_curve.schedule("spread-first", chunks, cursor=400)
     assert spread[:5] == [4, 12, 20, 28, 36] and spread[5:8] == [0, 1, 2]
+    assert memory_curve.schedule("backwards", chunks, cursor=400) == list(range(39, -1, -1))
+    both = memory_curve.schedule("place-spread-backwards", chunks, cursor=400)
+    assert both[:14] == [*range(30, 40), 4, 12, 20, 28] and both[14:17] == [29, 27, 26]
 
 
 @pytest.mark.slow
