@@ -181,9 +181,9 @@ class MainWindow(NovelMenu, ChapterMenu, AiMenu, ViewMenu, EngineStatus, QMainWi
         if novel is None or not self.close_novel():
             return
         chosen = self.session.open(novel, chapter_id)
-        book = "\n\n".join(c.text for c in self.library.chapters(novel.id))  # as stored: names it uses
-        self.editor.set_novel_words(self.library.novel_words(novel.id), book)
-        self.tree.show_chapters(self.session.chapters(), chosen.id if chosen else None)
+        chapters = self.session.chapters()  # as stored; their text says which names the book uses
+        self.editor.set_novel_words(self.library.novel_words(novel.id), "\n\n".join(c.text for c in chapters))
+        self.tree.show_chapters(chapters, chosen.id if chosen else None)
         self._bind(chosen)
         self.setWindowTitle(f"{novel.title} — Longform")
         self.settings.last_novel = novel.id

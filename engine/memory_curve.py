@@ -49,7 +49,7 @@ def schedule(name: str, chunks: list[tuple[int, int]], cursor: int) -> list[int]
         "place-first": place,
         "spread-first": spread,
         "place-then-spread": place + spread,
-        "backwards": everything[::-1],
+        "backwards": [],
         "place-spread-backwards": place + spread,
     }[name]
     rest = everything[::-1] if name.endswith("backwards") else everything

@@ -95,6 +95,24 @@ def absorb_seconds(trainer, name: str, n_tokens: int, vocab: int) -> dict:
     }
 
 
+def report_absorb(variant: str, trainer, args, vocab: int, context: int, chunk: int, report) -> None:
+    """Absorb `args.absorb_tokens` for real with a fresh adapter (the real loop: shorter contexts at the
+    start, a short last chunk) and report it as `variant`, with the novel's seconds."""
+    trainer.add_adapter("book")
+    measured = absorb_seconds(trainer, "book", args.absorb_tokens, vocab)
+    trainer.remove_adapter("book")
+    novel = measured["seconds"] if args.absorb_tokens >= NOVEL_TOKENS else novel_estimate(measured)
+    report(
+        variant,
+        measured["late_s_per_token"] * chunk,
+        context + chunk,
+        chunk,
+        absorb=measured,
+        novel_seconds=round(novel, 1),
+        novel_extrapolated=args.absorb_tokens < NOVEL_TOKENS,
+    )
+
+
 def novel_estimate(measured: dict) -> float:
     """Seconds for a NOVEL_TOKENS novel from a shorter absorb: its opening as measured, the rest at the
     measured rate of full chunks after the opening."""
@@ -158,21 +176,7 @@ def train_part(args) -> list[dict]:
             step = median_step(trainer, "steps", tokens, c, config.opening_chunk_tokens, args.steps, 1)
             report("eager opening", step, c + config.opening_chunk_tokens, config.opening_chunk_tokens)
             if args.absorb_tokens:
-                trainer.add_adapter("book")
-                measured = absorb_seconds(trainer, "book", args.absorb_tokens, shape.vocab)
-                trainer.remove_adapter("book")
-                novel = (
-                    measured["seconds"] if args.absorb_tokens >= NOVEL_TOKENS else novel_estimate(measured)
-                )
-                report(
-                    "eager absorb",
-                    measured["late_s_per_token"] * d,
-                    c + d,
-                    d,
-                    absorb=measured,
-                    novel_seconds=round(novel, 1),
-                    novel_extrapolated=args.absorb_tokens < NOVEL_TOKENS,
-                )
+                report_absorb("eager absorb", trainer, args, shape.vocab, c, d, report)
         if "chunk1024" in variants:
             step = median_step(trainer, "steps", tokens, c, 1024, args.steps, args.warmup)
             report("eager Δ1024", step, c + 1024, 1024)
@@ -203,22 +207,7 @@ def train_part(args) -> list[dict]:
                 step = median_step(trainer, "steps", tokens, c, 1024, args.steps, args.warmup)
                 report("compiled Δ1024", step, c + 1024, 1024)
             if args.absorb_tokens:
-                trainer.add_adapter(
-                    "book"
-                )  # the real loop: shorter contexts at the start, a short last chunk
-                measured = absorb_seconds(trainer, "book", args.absorb_tokens, shape.vocab)
-                novel = (
-                    measured["seconds"] if args.absorb_tokens >= NOVEL_TOKENS else novel_estimate(measured)
-                )
-                report(
-                    "compiled absorb",
-                    measured["late_s_per_token"] * d,
-                    c + d,
-                    d,
-                    absorb=measured,
-                    novel_seconds=round(novel, 1),
-                    novel_extrapolated=args.absorb_tokens < NOVEL_TOKENS,
-                )
+                report_absorb("compiled absorb", trainer, args, shape.vocab, c, d, report)
         if "graphs" in variants and device.type == "cuda":
             graphs_part(trainer, tokens, c, d, args, report, "chunk1024" in variants)
         if device.type == "cuda":
@@ -255,19 +244,9 @@ def graphs_part(trainer, tokens, context: int, chunk: int, args, report, long_ch
     if long_chunk:
         seconds = median_step(trainer, "steps", tokens, context, 1024, args.steps, args.warmup)
         report("CUDA graphs Δ1024", seconds, context + 1024, 1024)
-    if args.absorb_tokens:  # the real loop: shorter contexts at the start, a short last chunk
-        trainer.add_adapter("book")
-        measured = absorb_seconds(trainer, "book", args.absorb_tokens, trainer.causal_lm.config.vocab_size)
-        novel = measured["seconds"] if args.absorb_tokens >= NOVEL_TOKENS else novel_estimate(measured)
-        report(
-            "CUDA graphs absorb",
-            measured["late_s_per_token"] * chunk,
-            context + chunk,
-            chunk,
-            absorb=measured,
-            novel_seconds=round(novel, 1),
-            novel_extrapolated=args.absorb_tokens < NOVEL_TOKENS,
-        )
+    if args.absorb_tokens:
+        vocab = trainer.causal_lm.config.vocab_size
+        report_absorb("CUDA graphs absorb", trainer, args, vocab, context, chunk, report)
 
 
 def gguf_part(args) -> list[dict]:
