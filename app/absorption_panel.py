@@ -3,9 +3,9 @@ left, a loss plot."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QSize, Qt
 from PySide6.QtGui import QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
 
 from app.book_progress import describe_learning, learned
 from app.engine_session import Absorption
@@ -94,25 +94,39 @@ class LossPlot(QWidget):
         )
 
 
+def wrapping_label(text: str = "") -> QLabel:
+    """A label that wraps to the panel's width and never sets it: the panel's sentences change every few
+    seconds, and a label as wide as its longest line pushed the editor beside it about (117 to 429 px)."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    policy = label.sizePolicy()  # word wrap set height-for-width on it: keep that
+    policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
+    label.setSizePolicy(policy)
+    return label
+
+
 class AbsorptionPanel(QWidget):
     """Shows one document's Absorption."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.summary = QLabel("No novel open")
-        self.summary.setWordWrap(True)
-        self.known = QLabel("")
-        self.known.setWordWrap(True)
+        self.summary = wrapping_label("No novel open")
+        self.known = wrapping_label()
         self.known.hide()  # until the model has learned names worth naming
         self.bar = QProgressBar()
         self.bar.setTextVisible(False)
-        self.eta = QLabel("")
-        self.version = QLabel("")
+        self.eta = wrapping_label()
+        self.version = wrapping_label()
         self.plot = LossPlot()
         layout = QVBoxLayout(self)
         for w in (self.summary, self.known, self.bar, self.eta, self.plot, self.version):
             layout.addWidget(w)
         layout.addStretch(1)
+        self.setMinimumWidth(180)  # the labels wrap: narrower, a sentence would take a line a word
+
+    def sizeHint(self) -> QSize:
+        # The labels ask for no width of their own; this is the width the dock opens at.
+        return QSize(300, super().sizeHint().height())
 
     def show_absorption(self, progress: Absorption | None, chapters: list[Chapter] | None = None) -> None:
         """Show how far the model has learned the book whose chapters (as stored) are `chapters`."""

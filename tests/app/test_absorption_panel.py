@@ -119,3 +119,21 @@ def test_the_time_left_is_said_as_precisely_as_it_is_known():
     assert describe_eta(42) == "Time left: about 42 s" and describe_eta(66) == "Time left: about 1 min 06 s"
     assert describe_eta(23 * 60 + 14) == "Time left: about 23 min"  # not "23 min 14 s"
     assert describe_eta(1407 * 60 + 42) == "Time left: about 23 h 27 min"  # not "1407 min 42 s"
+
+
+def test_the_panel_keeps_its_width_whatever_it_says(qtbot):
+    """The editor beside it must not move as the panel's sentences grow and shrink."""
+    panel = AbsorptionPanel()
+    qtbot.addWidget(panel)
+    chapters = twelve_chapters()
+    panel.show_absorption(None)
+    widths = {panel.minimumSizeHint().width()}
+    progress = opened(chapters)
+    progress.update(absorbed(5, 63, loss=3.0), 0.0)
+    long_name = [Chapter(1, 1, 1, "The Very Long Chapter Title That A Novelist Might Well Give " * 2, "x y")]
+    for shown in (chapters, long_name):
+        panel.show_absorption(progress, shown)
+        panel.eta.setText("Time left: about 12 min 30 s, at the pace of the last 90 s of learning")
+        panel.show_known([("Wentworth", 9.0), ("Kellynch", 8.0), ("Musgroves", 7.0)] * 4)
+        widths.add(panel.minimumSizeHint().width())
+    assert len(widths) == 1
