@@ -39,12 +39,30 @@ class Manuscript:
         return iter((self.title, self.chapters))
 
 
+# Words a title leaves in lower case, but for its first.
+SMALL_WORDS = frozenset("a an and as at by for in of on or the to".split())
+
+
+def title_from_file_name(stem: str) -> str:
+    """The novel's title when the file names none: "the_long_road" → "The Long Road". A name the writer
+    already capitalised ("McCarthy draft 3") is kept as written."""
+    name = " ".join(stem.replace("_", " ").replace("-", " ").split())
+    if not name:
+        return "Untitled"
+    if name != name.lower():
+        return name
+    words = name.split()
+    return " ".join(
+        w if i and w in SMALL_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words)
+    )
+
+
 def read_manuscript(path: Path) -> Manuscript:
     """The manuscript in a .txt, .md or .docx file; ImportProblem says why it cannot be read."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ImportProblem(f"{path.name}: Longform imports .txt, .md and .docx files.")
-    name = path.stem.replace("_", " ").strip() or "Untitled"
+    name = title_from_file_name(path.stem)
     try:
         if path.stat().st_size > MAX_IMPORT_BYTES:
             raise ImportProblem(f"{path.name} is larger than {MAX_IMPORT_BYTES // 2**20} MB.")

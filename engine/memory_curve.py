@@ -18,7 +18,9 @@ Schedules:
 - `spread-first`: every `SPREAD`-th chunk across the book first, then the rest in order;
 - `place-then-spread`: the place, then the spread pass, then the rest (the engine's order, chunk_map.py);
 - `backwards`: from the cursor back to the book's start (the place first, then ever earlier text);
-- `place-spread-backwards`: the place, the spread pass, then the rest from the cursor backwards.
+- `place-spread-backwards`: the place, the spread pass, then the rest from the cursor backwards;
+- `backwards-then-place`: backwards, then the place once more, so the text nearest the cursor is again the
+  adapter's newest (a backwards pass ends on the book's first chapters); its work goes past 1.
 Out of text order, a chunk's learning rate is that of the tokens learned so far (`learn_chunk`'s
 `lr_position`), as in text order.
 """
@@ -51,7 +53,10 @@ def schedule(name: str, chunks: list[tuple[int, int]], cursor: int) -> list[int]
         "place-then-spread": place + spread,
         "backwards": [],
         "place-spread-backwards": place + spread,
+        "backwards-then-place": [],
     }[name]
+    if name == "backwards-then-place":
+        return everything[::-1] + place
     rest = everything[::-1] if name.endswith("backwards") else everything
     seen = dict.fromkeys(first)
     return [*seen, *(i for i in rest if i not in seen)]
@@ -64,6 +69,7 @@ SCHEDULES = (
     "place-then-spread",
     "backwards",
     "place-spread-backwards",
+    "backwards-then-place",
 )
 
 
@@ -87,16 +93,17 @@ def memory_curve(
     base = held_out_score(trainer, tokens, None).perplexity
     trainer.add_adapter(ADAPTER, trainer.config)
     points, learned_tokens, work, seconds = [], 0, 0, 0.0
-    total_work = sum(training_tokens(c, trainer.config) for c in chunks)
+    total_work = sum(training_tokens(c, trainer.config) for c in chunks)  # the book learned once
     pending = list(checkpoints)
+    order = schedule(name, chunks, cursor)
     try:
-        for done, index in enumerate(schedule(name, chunks, cursor), 1):
+        for done, index in enumerate(order, 1):
             began = time.perf_counter()
             learn_chunk(trainer, ADAPTER, tokens, chunks, index, lr_position=learned_tokens)
             seconds += time.perf_counter() - began
             learned_tokens += chunks[index][1] - chunks[index][0]
             work += training_tokens(chunks[index], trainer.config)
-            last = done == len(chunks)
+            last = done == len(order)
             if (pending and work >= pending[0] * total_work) or (last and to_the_end):
                 ratio = held_out_score(trainer, tokens, ADAPTER).perplexity / base
                 point = {
@@ -143,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-chars", type=int, help="use the book's first N characters (to a paragraph end)"
     )
+    parser.add_argument("--to-the-end", action="store_true", help="run every schedule until all is learned")
     parser.add_argument("--model", default="default")
     parser.add_argument("--threads", type=int)
     args = parser.parse_args(argv)
@@ -157,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                 tokens,
                 name,
                 tuple(args.checkpoints),
-                to_the_end=name == "in-order",
+                to_the_end=name == "in-order" or args.to_the_end,
                 log=lambda x: print(x, file=sys.stderr),
             )
             print(json.dumps({"book": args.book.name, "tokens": len(tokens), **curve}), flush=True)

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> None:
 
     from engine.chunk_map import Relearn
     from engine.config import TempLoraConfig
-    from engine.memory_curve import SCHEDULES, memory_curve
+    from engine.memory_curve import CHECKPOINTS, SCHEDULES, memory_curve
     from engine.models import inspect_model
     from engine.revision import revision_session
     from engine.torch_model import load_torch_model
@@ -108,7 +108,12 @@ def run(args: argparse.Namespace) -> None:
     if "curve" in args.parts:
         for name in args.schedules or SCHEDULES:
             curve = memory_curve(
-                trainer, data["curve"], name, to_the_end=name == "in-order", log=lambda x: None
+                trainer,
+                data["curve"],
+                name,
+                tuple(args.checkpoints or CHECKPOINTS),
+                to_the_end=name == "in-order" or args.to_the_end,
+                log=lambda x: None,
             )
             print(json.dumps({"book": data["curve_book"], **device, **curve}), flush=True)
 
@@ -121,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("donor", type=Path, help="where the revision's new sentences come from")
     p.add_argument("curve_book", type=Path, help="the book of the time-to-memory curves")
     p.add_argument("-o", "--output", type=Path, required=True)
+    p.add_argument("--model", default="default", help="whose tokens: a model's name or GGUF path")
     b = sub.add_parser("prepare-books", help="tokenize whole books for `--parts whole` (needs llama.cpp)")
     b.add_argument("books", type=Path, nargs="+")
     b.add_argument("-o", "--output", type=Path, required=True)
@@ -131,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     parts = ["revision", "curve", "whole"]
     r.add_argument("--parts", nargs="+", default=parts[:2], choices=parts)
     r.add_argument("--schedules", nargs="+", help="the curves' schedules (default: all)")
+    r.add_argument("--checkpoints", nargs="+", type=float, help="the curves' shares of the work")
+    r.add_argument("--to-the-end", action="store_true", help="run every curve until all is learned")
     r.add_argument("--rules", nargs="+", help="the revision's re-learning rules (default: all)")
     r.add_argument("--books", nargs="+", help="with --parts whole: only these (file names)")
     r.add_argument("--set", nargs="+", metavar="NAME=VALUE", help="Temp-LoRA settings (engine/config.py)")

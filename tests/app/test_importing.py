@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.importing import ImportProblem, read_manuscript, split_chapters
+from app.importing import ImportProblem, read_manuscript, split_chapters, title_from_file_name
 from app.main_window import MainWindow
 from app.settings import Settings
 from app.storage import Library
@@ -53,8 +53,14 @@ def test_text_without_headings_is_one_chapter(tmp_path):
     path = tmp_path / "draft_notes.txt"
     path.write_text("Just some prose.\nMore prose.")
     title, chapters = read_manuscript(path)
-    assert title == "draft notes"
+    assert title == "Draft Notes"
     assert chapters == [("Chapter 1", "Just some prose.\nMore prose.")]
+
+
+def test_a_title_from_the_file_name_reads_as_a_title():
+    assert title_from_file_name("the_long-road_of  the_year") == "The Long Road of the Year"
+    assert title_from_file_name("McCarthy draft 3") == "McCarthy draft 3"  # capitalised: as written
+    assert title_from_file_name(" _ ") == "Untitled"
 
 
 def test_thousands_of_headings_become_thousands_of_chapters():

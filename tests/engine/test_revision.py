@@ -20,11 +20,14 @@ def test_revise_replaces_sentences_and_inserts_paragraphs_the_same_way_every_tim
     assert revised != sample_text and "Knightley walked in the shrubbery" in revised
 
 
-def test_schedules_learn_every_chunk_once_and_the_place_first(monkeypatch):
+def test_schedules_learn_every_chunk_and_the_place_first(monkeypatch):
     monkeypatch.setattr(memory_curve, "PLACE_TOKENS", 100)
     chunks = [(i * 10, i * 10 + 10) for i in range(40)]
     for name in memory_curve.SCHEDULES:
-        assert sorted(memory_curve.schedule(name, chunks, cursor=400)) == list(range(40))
+        once = memory_curve.schedule(name, chunks, cursor=400)[:40]
+        assert sorted(once) == list(range(40))
+    again = memory_curve.schedule("backwards-then-place", chunks, cursor=400)
+    assert again == [*range(39, -1, -1), *range(30, 40)]  # then the place once more, in text order
     assert memory_curve.schedule("place-first", chunks, cursor=400) == [*range(30, 40), *range(30)]
     spread = memory_curve.schedule("spread-first", chunks, cursor=400)
     assert spread[:5] == [4, 12, 20, 28, 36] and spread[5:8] == [0, 1, 2]
