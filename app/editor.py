@@ -36,7 +36,8 @@ class ChapterEditor(QPlainTextEdit):
     """Edits one chapter; shows at most one suggestion."""
 
     manuscript_changed = Signal()  # the writer changed the text (a suggestion streaming in is not a change)
-    suggestion_accepted = Signal(str)
+    suggestion_accepted = Signal(str)  # the writer pressed Tab
+    suggestion_taken = Signal(str)  # a suggestion's text became manuscript text, however it was accepted
     suggestion_rejected = Signal()
     alternative_cycled = Signal(int)  # -1 / +1: show the previous / next alternative
     word_added = Signal(str)  # the writer added a word to the novel's dictionary
@@ -155,6 +156,7 @@ class ChapterEditor(QPlainTextEdit):
             self._edit(cursor, lambda: cursor.setCharFormat(self._plain_format()), join=True)
         self.setTextCursor(self._cursor_at(s.start + len(s.text)))
         if s.text:
+            self.suggestion_taken.emit(s.text)  # first: the word counts the change brings count it apart
             self.manuscript_changed.emit()
         return s.text
 

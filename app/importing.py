@@ -40,7 +40,7 @@ class Manuscript:
 
 
 # Words a title leaves in lower case, but for its first.
-SMALL_WORDS = frozenset("a an and as at by for in of on or the to".split())
+SMALL_WORDS = frozenset(["a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to"])
 
 
 def title_from_file_name(stem: str) -> str:
@@ -52,9 +52,7 @@ def title_from_file_name(stem: str) -> str:
     if name != name.lower():
         return name
     words = name.split()
-    return " ".join(
-        w if i and w in SMALL_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words)
-    )
+    return " ".join(w if i and w in SMALL_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words))
 
 
 def read_manuscript(path: Path) -> Manuscript:

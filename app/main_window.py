@@ -133,6 +133,7 @@ class MainWindow(NovelMenu, ChapterMenu, AiMenu, ViewMenu, EngineStatus, QMainWi
         self.tree.delete_requested.connect(self.delete_chapter)
         self.search_panel.hit_chosen.connect(self.show_hit)
         self.search_panel.replace_all_requested.connect(self.replace_in_novel)
+        self.editor.suggestion_taken.connect(self.session.suggestion_taken)
         self.editor.manuscript_changed.connect(self._manuscript_changed)
         self.editor.word_added.connect(
             lambda w: self._storage(lambda: self.library.add_novel_word(self.novel.id, w))

@@ -171,7 +171,13 @@ class NovelSession:
             self._other_words = (key, others)
         novel_words = self._other_words[1] + chapter_words
         self.session_words.update(self.novel.id, novel_words)
-        return counts_text(chapter_words, novel_words, self.session_words.added, goal)
+        counted = self.session_words
+        return counts_text(chapter_words, novel_words, counted.added, goal, counted.suggested)
+
+    def suggestion_taken(self, text: str) -> None:
+        """A suggestion became the open novel's text: its words are counted apart from the writer's."""
+        if self.novel is not None:
+            self.session_words.accepted(self.novel.id, words(text))
 
     def words_in(self, chapter: Chapter) -> int:
         """A chapter's words, the one in the editor as it is now."""

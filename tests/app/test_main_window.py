@@ -107,6 +107,16 @@ def test_tab_accepts_the_suggestion_into_the_chapter_and_the_library(window, qtb
     assert window.editor.manuscript_text() == "Emma Woodhouse, handsome."
 
 
+def test_the_session_count_tells_accepted_words_from_the_writers_own(window, qtbot):
+    window.editor.moveCursor(window.editor.textCursor().MoveOperation.End)
+    qtbot.keyClicks(window.editor, " Mine now.")
+    window.editor.begin_suggestion()
+    window.editor.add_suggestion_text(" She laughed at him.")
+    qtbot.keyClick(window.editor, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: "from suggestions" in window.words_label.text(), timeout=2000)
+    assert window.words_label.text().endswith("Session: +2 words of your own, +4 from suggestions")
+
+
 def test_alternatives_cycle(window):
     window.editor.begin_suggestion()
     window.editor.add_suggestion_text(" One way.")

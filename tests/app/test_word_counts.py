@@ -35,10 +35,14 @@ def test_the_session_counts_net_words_in_every_novel_opened():
     session.update(2, 50)  # another novel: its own starting point
     session.update(2, 40)
     assert session.added == 302
+    session.accepted(1, 120)  # 120 of novel 1's new words came from a suggestion
+    assert (session.added, session.suggested) == (182, 120)
     assert session_text(312) == "Session: +312 words"
     assert session_text(-40) == "Session: −40 words"
     assert session_text(312, 1000) == "Session: +312 / 1,000 words"
     assert session_text(1200, 1000) == "Session: +1,200 / 1,000 words  ✓ goal reached"
+    assert session_text(192, 0, 120) == "Session: +192 words of your own, +120 from suggestions"
+    assert session_text(192, 1000, 120) == "Session: +192 / 1,000 words of your own, +120 from suggestions"
     assert counts_text(2431, 52000, 0) == "Chapter: 2,431 words   Novel: 52,000 words   Session: 0 words"
 
 
