@@ -32,8 +32,11 @@ class TempLoraConfig:
     # Δ 256 with one step a chunk learns a book's opening faster than Δ 1024 with two, at the same cost per
     # manuscript token: the adapter is updated four times as often, as in dynamic evaluation.
     chunk_tokens: int = option(256, "Δ: tokens per training chunk", "--chunk")
+    # With the context frozen (below), 256 tokens of it learn whole novels as well as 512 (Persuasion 0.8141
+    # against 0.8154, P&P 0.8033 against 0.8035; 384: 0.8145 / 0.8034; 128: 0.8166 / 0.8053; none: 0.8233 /
+    # 0.8112) for a step 1.31× faster on this CPU (0.84 s against 1.11 s): docs/BENCHMARKS.md, session 18.
     context_tokens: int = option(
-        512, "L_T: earlier tokens fed before a chunk, with no loss on them", "--context"
+        256, "L_T: earlier tokens fed before a chunk, with no loss on them", "--context"
     )
     epochs: int = option(1, "E: optimiser steps per chunk", "--epochs")
     # The opening of a text is learned in smaller chunks: while the adapter knows least, it is updated twice

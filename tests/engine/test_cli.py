@@ -202,7 +202,7 @@ def test_bad_long_every_is_one_clear_line(tmp_path, short_text):
 EVAL_OPTIONS = [
     (["--window", "512"], "window", 512),
     (["--chunk", "512"], "chunk_tokens", 512),
-    (["--context", "256"], "context_tokens", 256),
+    (["--context", "128"], "context_tokens", 128),
     (["--epochs", "3"], "epochs", 3),
     (["--opening", "2048"], "opening_tokens", 2048),
     (["--opening-chunk", "64"], "opening_chunk_tokens", 64),

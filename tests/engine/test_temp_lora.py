@@ -331,7 +331,7 @@ def test_turning_cached_keys_moves_them_to_a_later_position(loaded_model):
 def test_chunks_and_contexts_come_in_a_few_shapes():
     """Padded chunks and shortened contexts stay a whole number of steps from Δ and L_T; full ones and
     contexts shorter than a step stay as they are."""
-    config = TempLoraConfig()  # Δ 256, L_T 512, steps of 32
+    config = TempLoraConfig(context_tokens=512)  # Δ 256, steps of 32
     text = torch.arange(1, 1001)
     for n_context, n_chunk, kept, padded in ((512, 256, 512, 256), (500, 200, 480, 224), (20, 1, 20, 32)):
         context, chunk, pad = in_shape(config, text[:n_context], text[n_context : n_context + n_chunk])
