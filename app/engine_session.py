@@ -39,6 +39,7 @@ __all__ = ["GENERATIONS", "Absorption", "EngineSession"]
 # and 9.3%; 120 s by 1.1% and 7.7%, but a longer window is slower to show that the machine has slowed
 # (docs/BENCHMARKS.md, "A steadier time left"; scripts/eta_steadiness.py).
 PACE_WINDOW_SECONDS = 90.0
+MIN_PAUSED_INTERVALS = 2
 
 
 @dataclass
@@ -91,10 +92,13 @@ class Absorption:
         paused the training are left out too, unless there are no others (the writer keeps generating). It
         is measured over the last PACE_WINDOW_SECONDS of the intervals counted, looking back no further than
         that much of generations' pauses: a writer who has generated all along is paced by that, not by the
-        learning of an hour ago.
+        learning of an hour ago. One paused interval is no pace: the first after opening a novel can hold a
+        whole suggestion written meanwhile (the writer's tour read "about 8 h 58 min" for a novel learned
+        in 7 minutes), so an estimate from those waits for a second.
         """
-        # Seconds and work of the intervals walked back over: those alone, and those a generation paused.
-        alone, paused = [0.0, 0], [0.0, 0]
+        # Seconds, work and count of the intervals walked back over: those alone, and those a generation
+        # paused.
+        alone, paused = [0.0, 0, 0], [0.0, 0, 0]
         for (t2, w2, _, generated2), (t1, w1, total1, _) in itertools.pairwise(reversed(self.stamps)):
             if alone[0] >= PACE_WINDOW_SECONDS or paused[0] >= PACE_WINDOW_SECONDS:
                 break
@@ -102,8 +106,11 @@ class Absorption:
                 kept = alone if generated2 < t1 else paused
                 kept[0] += t2 - t1
                 kept[1] += w2 - w1
-        seconds, work = alone if alone[1] else paused
-        return seconds / work if work else None
+                kept[2] += 1
+        if alone[1]:
+            return alone[0] / alone[1]
+        seconds, work, intervals = paused
+        return seconds / work if work and intervals >= MIN_PAUSED_INTERVALS else None
 
     def update(self, event: DocumentProgress, now: float, generated_at: float = float("-inf")) -> None:
         """An absorption event, or an edit's answer: how far the adapter has learned the document."""
