@@ -244,7 +244,9 @@ def describe_learning(progress: Absorption, chapters: list[Chapter]) -> str:
             f"Re-learning {chapter_name(chapters, state.learning)} after the edit"
             + (f", {describe_seconds(cost)}…" if cost is not None else "…")
         )
-    elif state.learned_anywhere > n:  # learned out of order: the writer's place first, then across the book
+    elif state.learned_anywhere > n or (state.learning or 0) > n + 1:
+        # Learned out of order: the writer's place first, then across the book. "Learned “Opening”" said
+        # while the engine learns chapter 23 reads as if it had stalled on the title page.
         said = f"Learned {state.learned_anywhere} of {of} chapters ({state.percent}% of the book)."
         return said + (f" Learning {chapter_name(chapters, state.learning)}…" if state.learning else "")
     elif n == 0:

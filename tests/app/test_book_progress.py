@@ -154,6 +154,18 @@ def test_the_writers_place_learned_first_is_not_taken_for_an_edit():
     )
 
 
+def test_a_short_first_chapter_learned_first_does_not_read_as_the_place_reached():
+    """The cursor at the end of a title page when the novel opened: its chunk is learned first, then the
+    engine goes to the last chapters, where the writer now is."""
+    chapters = [Chapter(0, 1, 0, "Opening", "Persuasion by Jane Austen"), *book(12)]
+    progress = opened(chapters, chunks_absorbed=2, learnable_tokens=12_032)
+    progress.unlearned, progress.learning = [(128, 10_000), (10_256, 12_032)], (10_256, 10_512)
+    assert (
+        describe_learning(progress, chapters)
+        == "Learned 1 of 13 chapters (3% of the book). Learning Chapter 11…"
+    )
+
+
 def test_the_chapter_learned_again_is_named_as_the_tree_names_it_with_what_the_edit_costs():
     """A book with an "Opening" before Chapter 1: the edited fourth chapter is the tree's "Chapter 3"."""
     chapters = book(12)
