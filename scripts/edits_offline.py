@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> None:
                 name,
                 tuple(args.checkpoints or CHECKPOINTS),
                 to_the_end=name == "in-order" or args.to_the_end,
-                log=lambda x: None,
+                log=lambda x: print(json.dumps(x), file=sys.stderr, flush=True),
             )
             print(json.dumps({"book": data["curve_book"], **device, **curve}), flush=True)
 

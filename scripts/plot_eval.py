@@ -125,6 +125,11 @@ def plot(result: dict, title: str, out: Path, windows: bool = False) -> None:
             f"{title}: the {len(chunks) + 1} chunks scored at both windows — Temp-LoRA @{result['window']}"
             f" / base @{result['long_window']} {both['temp_lora_ppl'] / both['long_window_ppl']:.3f}"
         )
+    finish(p, image, area, heading, out)
+
+
+def finish(p: QPainter, image: QImage, area: QRectF, heading: str, out: Path) -> None:
+    """The heading above the plot's area, then the PNG (scripts/plot_memory_curve.py draws with it too)."""
     p.drawText(QRectF(area.left(), 12, area.width(), 28), Qt.AlignmentFlag.AlignLeft, heading)
     p.end()
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from plot_eval import finish  # scripts/ is the script's folder, first on the path
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter, QPainterPath, QPen
 
@@ -78,6 +79,7 @@ def plot(lines: list[dict], full: float, novel_minutes: float | None, title: str
     dashed.setStyle(Qt.PenStyle.DashLine)
     p.setPen(dashed)
     p.drawLine(at(0, GOAL), at(x1, GOAL))
+    p.drawText(at(x1, GOAL) + QPointF(-190, -6), f"the goal: {GOAL:.0%} in 2 minutes")
     if novel_minutes:
         two = 2 / novel_minutes
         p.drawLine(at(two, 0), at(two, 1.05))
@@ -96,12 +98,7 @@ def plot(lines: list[dict], full: float, novel_minutes: float | None, title: str
         p.setPen(QColor("#222222"))
         p.drawText(QPointF(area.right() - 215, legend_y + 5), name)
     p.setFont(QFont("DejaVu Sans", 13, QFont.Weight.Bold))
-    heading = f"{title}: time to a useful memory (full gain: ratio {full:.4f})"
-    p.drawText(QRectF(area.left(), 12, area.width(), 28), Qt.AlignmentFlag.AlignLeft, heading)
-    p.end()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not image.save(str(out)):
-        raise OSError(f"could not write {out}")
+    finish(p, image, area, f"{title}: time to a useful memory (full gain: ratio {full:.4f})", out)
 
 
 def main() -> int:
