@@ -92,14 +92,17 @@ class Absorption:
         paused the training are left out too, unless there are no others (the writer keeps generating). It
         is measured over the last PACE_WINDOW_SECONDS of the intervals counted, looking back no further than
         that much of generations' pauses: a writer who has generated all along is paced by that, not by the
-        learning of an hour ago. One paused interval is no pace: the first after opening a novel can hold a
-        whole suggestion written meanwhile (the writer's tour read "about 8 h 58 min" for a novel learned
-        in 7 minutes), so an estimate from those waits for a second.
+        learning of an hour ago. The first interval after the document opened is left out: it holds the
+        engine's warm-up (the first step builds its kernels; the generator evaluates the window at the
+        cursor) and the smallest chunk, the book's first (the writer's tour read "about 8 h 48 min" there
+        for a novel learned in 7 minutes). One paused interval is no pace either: a whole suggestion can be
+        written in it, so an estimate from those waits for a second.
         """
         # Seconds, work and count of the intervals walked back over: those alone, and those a generation
         # paused.
         alone, paused = [0.0, 0, 0], [0.0, 0, 0]
-        for (t2, w2, _, generated2), (t1, w1, total1, _) in itertools.pairwise(reversed(self.stamps)):
+        after_warm_up = self.stamps[1:]
+        for (t2, w2, _, generated2), (t1, w1, total1, _) in itertools.pairwise(reversed(after_warm_up)):
             if alone[0] >= PACE_WINDOW_SECONDS or paused[0] >= PACE_WINDOW_SECONDS:
                 break
             if w1 < total1 and w2 > w1:

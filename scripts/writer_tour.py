@@ -132,6 +132,10 @@ def main() -> int:
     after = {c.id: c.text for c in window.library.chapters(novel.id)}
     print("after close and typing: read-only", editor.isReadOnly(), "; chapters unchanged", after == before)
     window.close()
+    # Deleted here, by Qt, while the application still exists: left to Python's exit, the window and its
+    # children went in no set order and the process died ("shared QObject was deleted directly", SIGBUS).
+    window.deleteLater()
+    wait(lambda: False, 1)
     return 0
 
 

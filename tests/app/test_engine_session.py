@@ -132,19 +132,29 @@ def test_eta_leaves_out_chunks_a_generation_paused(monkeypatch):
     learned(4)  # 4 s
     assert session.documents["d"].eta_seconds() == 6.0  # 1 s a chunk, six left
     generating = Absorption("g")
-    for t, n in [(0.0, 1), (3.0, 2), (6.0, 3)]:  # the writer generated all along: the only pace there is
+    for t, n in [(0.0, 1), (3.0, 2), (6.0, 3), (9.0, 4)]:  # the writer generated all along: the only pace
         generating.update(absorbed(n, 10), t, generated_at=t)
-    assert generating.eta_seconds() == 21.0
+    assert generating.eta_seconds() == 18.0
 
 
-def test_one_interval_is_no_pace():
-    """The first chunk after opening can wait for the engine's warm-up and a whole suggestion."""
+def test_the_first_chunk_after_opening_is_no_pace():
+    """It waits for the engine's warm-up (and is the book's smallest chunk)."""
     progress = Absorption("d", chunks_total=400)
     progress.update(absorbed(0, 400), 0.0)
-    progress.update(absorbed(1, 400), 75.0, generated_at=74.0)  # a suggestion was written meanwhile
+    progress.update(absorbed(1, 400), 15.0)
     assert progress.eta_seconds() is None
-    progress.update(absorbed(2, 400), 76.0)
-    assert progress.eta_seconds() == 398.0  # paced by the chunk learned alone: 1 s
+    progress.update(absorbed(2, 400), 16.0)
+    assert progress.eta_seconds() == 398.0  # paced by the chunk after it: 1 s
+
+
+def test_one_interval_a_suggestion_paused_is_no_pace():
+    progress = Absorption("d", chunks_total=400)
+    for t, n in [(0.0, 0), (1.0, 1)]:
+        progress.update(absorbed(n, 400), t)
+    progress.update(absorbed(2, 400), 75.0, generated_at=74.0)  # a suggestion was written meanwhile
+    assert progress.eta_seconds() is None
+    progress.update(absorbed(3, 400), 80.0, generated_at=79.0)
+    assert progress.eta_seconds() == pytest.approx(397 * 79 / 2)  # the writer keeps generating: that pace
 
 
 def test_eta_is_paced_by_training_work_not_by_chunks():
