@@ -261,7 +261,12 @@ def test_a_carried_context_scores_each_chunk_as_a_context_run_afresh(loaded_mode
     config = TempLoraConfig(frozen_context=True, opening_tokens=0)
     fresh, _ = _chunk_losses(trainer, tokens, config.replace(carry_context=False), "fresh")
     carried, kept = _chunk_losses(trainer, tokens, config.replace(carry_context=True), "carried")
-    assert kept is not None and kept.sinks == SINK_TOKENS and kept.position == 256 * 5
+    # The next context, the last L_T tokens, stands where they stand in the text.
+    assert (
+        kept is not None
+        and kept.sinks == SINK_TOKENS
+        and kept.position == len(tokens) - config.context_tokens
+    )
     assert carried[0] == pytest.approx(fresh[0], rel=1e-4)  # the first context is run afresh either way
     assert carried[1] == pytest.approx(fresh[1], rel=2e-3)  # the text from its start: no token dropped yet
     # Layer 0's keys depend on a token and its position alone: the cache must hold the sinks (the text's
