@@ -258,7 +258,8 @@ def test_a_carried_context_scores_each_chunk_as_a_context_run_afresh(loaded_mode
 
     trainer = loaded_model.trainer
     tokens = loaded_model.tokens(sample_text)[: 256 * 7]
-    config = TempLoraConfig(frozen_context=True, opening_tokens=0)
+    # L_T 512: the second chunk's context is the text from its start, the later ones drop tokens for sinks.
+    config = TempLoraConfig(frozen_context=True, opening_tokens=0, context_tokens=512)
     fresh, _ = _chunk_losses(trainer, tokens, config.replace(carry_context=False), "fresh")
     carried, kept = _chunk_losses(trainer, tokens, config.replace(carry_context=True), "carried")
     # The next context, the last L_T tokens, stands where they stand in the text.
