@@ -45,6 +45,8 @@ def schedule(name: str, chunks: list[tuple[int, int]], cursor: int) -> list[int]
     """The order in which a schedule learns the chunks (indices into `chunks`)."""
     everything = list(range(len(chunks)))
     place = [i for i, (start, _) in enumerate(chunks) if start >= cursor - PLACE_TOKENS]
+    if name == "backwards-then-place":  # the one schedule that learns chunks twice
+        return everything[::-1] + place
     spread = everything[SPREAD // 2 :: SPREAD]
     first = {
         "in-order": [],
@@ -53,10 +55,7 @@ def schedule(name: str, chunks: list[tuple[int, int]], cursor: int) -> list[int]
         "place-then-spread": place + spread,
         "backwards": [],
         "place-spread-backwards": place + spread,
-        "backwards-then-place": [],
     }[name]
-    if name == "backwards-then-place":
-        return everything[::-1] + place
     rest = everything[::-1] if name.endswith("backwards") else everything
     seen = dict.fromkeys(first)
     return [*seen, *(i for i in rest if i not in seen)]
