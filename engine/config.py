@@ -29,14 +29,16 @@ def option(default, help: str, flag: str | None = None):
 class TempLoraConfig:
     """How the temporary adapter is trained and how text is generated."""
 
-    # Δ 256 with one step a chunk learns a book's opening faster than Δ 1024 with two, at the same cost per
-    # manuscript token: the adapter is updated four times as often, as in dynamic evaluation.
-    chunk_tokens: int = option(256, "Δ: tokens per training chunk", "--chunk")
-    # With the context frozen (below), 256 tokens of it learn whole novels as well as 512 (Persuasion 0.8141
-    # against 0.8154, P&P 0.8033 against 0.8035; 384: 0.8145 / 0.8034; 128: 0.8166 / 0.8053; none: 0.8233 /
-    # 0.8112) for a step 1.31× faster on this CPU (0.84 s against 1.11 s): docs/BENCHMARKS.md, session 18.
+    # Δ 256 with one step a chunk learns a book's opening faster than Δ 1024 with two. Over whole novels, with
+    # the context frozen and the rate raised to match (half as many steps), Δ 512 learns better than Δ 256 on
+    # four books (Persuasion 0.8128 against 0.8141, P&P 0.8022 / 0.8033, Emma 0.7710 / 0.7741, Mansfield
+    # Park 0.7864 / 0.7893); Δ 768 and 1024 learn worse whatever the rate (docs/BENCHMARKS.md, session 19).
+    chunk_tokens: int = option(512, "Δ: tokens per training chunk", "--chunk")
+    # With the context frozen (below), 256 tokens of it learned whole novels as well as 512 at Δ 256, and at
+    # Δ 512 128 tokens as well as 256 (Persuasion 0.8128 / 0.8131, P&P 0.8022 / 0.8015): a step ~1.1× faster
+    # per manuscript token than Δ 256 after 256 (docs/BENCHMARKS.md, sessions 18 and 19).
     context_tokens: int = option(
-        256, "L_T: earlier tokens fed before a chunk, with no loss on them", "--context"
+        128, "L_T: earlier tokens fed before a chunk, with no loss on them", "--context"
     )
     epochs: int = option(1, "E: optimiser steps per chunk", "--epochs")
     # The opening of a text is learned in smaller chunks: while the adapter knows least, it is updated twice
@@ -82,8 +84,9 @@ class TempLoraConfig:
     a_init_scale: float = option(
         2.0, "A starts random (PEFT's Kaiming-uniform) times this, B at 0", "--a-init-scale"
     )
-    # The first chunk is learned at full rate (no warm-up from 0).
-    lr: float = option(1e-3, "AdamW learning rate", "--lr")
+    # The first chunk is learned at full rate (no warm-up from 0). 1e-3 was chosen at Δ 256; at Δ 512 (half
+    # as many steps) 1.4e-3 learned whole novels best (1e-3, 1.7e-3 and 2e-3 worse; session 19).
+    lr: float = option(1.4e-3, "AdamW learning rate", "--lr")
     # Early on the adapter must learn fast; deep in a book it has learned the book's names and manner, and
     # smaller steps keep each new chunk from pushing them about. From 16k tokens as 1/sqrt(position) gained
     # on four whole novels (0.0065–0.0120, most in the late chapters); as 1/position it gained less

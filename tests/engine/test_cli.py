@@ -247,6 +247,6 @@ def test_the_help_of_an_option_is_its_config_fields_with_the_default(capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["eval", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "--chunk CHUNK Δ: tokens per training chunk; default 256" in text
+    assert "--chunk CHUNK Δ: tokens per training chunk; default 512" in text
     assert "--targets TARGETS module names to adapt (comma-separated on the command line); default " in text
     assert "--no-bf16 turn off: bf16 frozen weights" in text
