@@ -27,7 +27,7 @@ from engine.training import cpu_has_fast_bf16
 log = logging.getLogger(__name__)
 ADAPTER = "bench"
 STEP_TOKENS = 1024  # the headline training step: 1024 manuscript tokens
-ABSORB_AFTER_OPENING = 8192  # tokens absorbed after the opening, for the throughput figure: 16 chunks of Δ 512
+ABSORB_AFTER_OPENING = 8192  # tokens absorbed after the opening, for the rate: 16 chunks of Δ 512
 NOVEL_TOKENS = 130_000  # a novel of about 100k words
 
 
