@@ -8,10 +8,16 @@ from engine.protocol import DocumentProgress
 
 
 def absorbed(
-    n: int, total: int, doc: str = "d", loss: float | None = None, known_words: list | None = None
+    n: int,
+    total: int,
+    doc: str = "d",
+    loss: float | None = None,
+    known_words: list | None = None,
+    config: TempLoraConfig | None = None,
 ) -> DocumentProgress:
-    """`n` of `total` chunks learned, in text order, with the default chunk sizes (one work unit a chunk)."""
-    config = TempLoraConfig()
+    """`n` of `total` chunks learned, in text order, with `config`'s chunk sizes (the defaults when None;
+    one work unit a chunk)."""
+    config = config or TempLoraConfig()
     complete, done = learned_tokens(total, config), learned_tokens(min(n, total), config)
     return DocumentProgress(
         doc=doc,

@@ -5,7 +5,15 @@ from __future__ import annotations
 from app.absorption_panel import AbsorptionPanel
 from app.engine_session import Absorption
 from app.storage import Chapter, join_chapters
-from tests.app.events import absorbed
+from engine.config import TempLoraConfig
+from tests.app.events import absorbed as absorbed_by
+
+# The layout these tests were written for (sent with the document, as the app sends its settings).
+LAYOUT = TempLoraConfig(chunk_tokens=256)
+
+
+def absorbed(n: int, total: int, **fields):
+    return absorbed_by(n, total, config=LAYOUT, **fields)
 
 
 def twelve_chapters() -> list[Chapter]:
@@ -13,10 +21,16 @@ def twelve_chapters() -> list[Chapter]:
 
 
 def opened(chapters: list[Chapter]) -> Absorption:
-    """As the engine's open_document answer leaves it: 4 characters a token, 63 complete chunks."""
+    """As the engine's open_document answer leaves it: 4 characters a token, 63 complete chunks (of 256
+    tokens after the opening's 32: the layout these tests were written for, sent as the app sends it)."""
     text = join_chapters(chapters)
     return Absorption(
-        "d", chunks_total=63, tokens=len(text) // 4, sent_chars=len(text), sent_words=len(text.split())
+        "d",
+        chunks_total=63,
+        tokens=len(text) // 4,
+        sent_chars=len(text),
+        sent_words=len(text.split()),
+        settings={"chunk_tokens": 256},
     )
 
 
