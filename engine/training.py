@@ -17,7 +17,6 @@ import torch
 import torch.nn.functional as F
 
 from engine.config import TempLoraConfig
-from engine.head_loss import head_nll, lora_head
 
 log = logging.getLogger(__name__)
 
@@ -359,17 +358,9 @@ class TempLoraTrainer:
     def _head_nll(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """NLL of each target from the hidden state before it, the output head run over slices."""
         head = self._model().get_output_embeddings()
-        lora = (
-            lora_head(head, self.peft.active_adapter)
-            if self.peft is not None and torch.is_grad_enabled()
-            else None
-        )
         step = self.config.loss_slice_tokens
         parts = []
         for s in range(0, len(targets), step):
-            if lora is not None:  # a training step through the adapted head: engine/head_loss.py
-                parts.append(head_nll(lora, hidden[s : s + step], targets[s : s + step]))
-                continue
             with self._autocast():
                 logits = head(hidden[s : s + step])
             parts.append(F.cross_entropy(logits.float(), targets[s : s + step], reduction="none"))
