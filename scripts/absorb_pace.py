@@ -15,7 +15,7 @@ import json
 
 def main(configs: list[dict], repeats: int) -> None:
     # Imported here, not at the top: --help answers without loading torch and llama.cpp.
-    from engine.bench import ADAPTER, _absorb_pace, _novel_minutes, bench_text
+    from engine.bench import ABSORB_AFTER_OPENING, ADAPTER, _absorb_pace, _novel_minutes, bench_text
     from engine.config import TempLoraConfig
     from engine.runtime import LoadedModel
 
@@ -27,7 +27,8 @@ def main(configs: list[dict], repeats: int) -> None:
             for changes in configs:
                 config = TempLoraConfig().replace(**changes)
                 trainer.add_adapter(ADAPTER, config)
-                opening, rate = _absorb_pace(trainer, tokens[: config.opening_tokens + 8192], config)
+                text = tokens[: config.opening_tokens + ABSORB_AFTER_OPENING]
+                opening, rate = _absorb_pace(trainer, text, config)
                 trainer.remove_adapter(ADAPTER)
                 minutes = round(_novel_minutes(opening, rate, config), 2)
                 line = {"repeat": repeat, "config": changes, "opening_seconds": round(opening, 1)}
