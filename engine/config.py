@@ -121,6 +121,13 @@ class TempLoraConfig:
     bf16: bool = option(
         True, "bf16 frozen weights + autocast, when the CPU supports bf16 matmul (off: fp32)", "--no-bf16"
     )
+    # A GPU step of a 1B model is launch-bound (4% of an H200's bf16 peak eager): replayed as a graph, the
+    # launches cost nothing (engine/cuda_graphs.py).
+    cuda_graphs: bool = option(
+        True,
+        "on a CUDA GPU, record each training step's shape once as a CUDA graph and replay it",
+        "--no-cuda-graphs",
+    )
     loss_slice_tokens: int = option(
         256, "the loss is computed in slices of this many tokens so full fp32 logits never exist"
     )

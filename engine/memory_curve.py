@@ -17,10 +17,13 @@ Schedules:
 - `place-first`: the `PLACE_TOKENS` before the cursor first, then the book from its start;
 - `spread-first`: every `SPREAD`-th chunk across the book first, then the rest in order;
 - `place-then-spread`: the place, then the spread pass, then the rest (the engine's order, chunk_map.py);
+- `spread-then-place`: the spread pass, then the place, then the rest (the place the adapter's newest text
+  when both first passes are done);
 - `backwards`: from the cursor back to the book's start (the place first, then ever earlier text);
 - `place-spread-backwards`: the place, the spread pass, then the rest from the cursor backwards;
 - `backwards-then-place`: backwards, then the place once more, so the text nearest the cursor is again the
-  adapter's newest (a backwards pass ends on the book's first chapters); its work goes past 1.
+  adapter's newest (a backwards pass ends on the book's first chapters); its work goes past 1;
+- `place-spread-backwards-then-place`: the place, the spread pass, the rest backwards, the place once more.
 Out of text order, a chunk's learning rate is that of the tokens learned so far (`learn_chunk`'s
 `lr_position`), as in text order.
 """
@@ -45,14 +48,17 @@ def schedule(name: str, chunks: list[tuple[int, int]], cursor: int) -> list[int]
     """The order in which a schedule learns the chunks (indices into `chunks`)."""
     everything = list(range(len(chunks)))
     place = [i for i, (start, _) in enumerate(chunks) if start >= cursor - PLACE_TOKENS]
-    if name == "backwards-then-place":  # the one schedule that learns chunks twice
+    if name == "backwards-then-place":  # these two learn the place twice
         return everything[::-1] + place
+    if name == "place-spread-backwards-then-place":
+        return schedule("place-spread-backwards", chunks, cursor) + place
     spread = everything[SPREAD // 2 :: SPREAD]
     first = {
         "in-order": [],
         "place-first": place,
         "spread-first": spread,
         "place-then-spread": place + spread,
+        "spread-then-place": spread + place,
         "backwards": [],
         "place-spread-backwards": place + spread,
     }[name]
@@ -66,9 +72,11 @@ SCHEDULES = (
     "place-first",
     "spread-first",
     "place-then-spread",
+    "spread-then-place",
     "backwards",
     "place-spread-backwards",
     "backwards-then-place",
+    "place-spread-backwards-then-place",
 )
 
 

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.config import TempLoraConfig
+from engine.cuda_graphs import StepGraphs
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class DocumentAdapter:
     trained_tokens: int = 0
     measured_tokens: int = 0
     carried: CarriedContext | None = None
+    graphs: StepGraphs | None = None  # on a GPU, its steps replayed as CUDA graphs
 
 
 @dataclass
@@ -165,12 +167,20 @@ class TempLoraTrainer:
                 p.data *= config.a_init_scale
             p.requires_grad_(True)
             groups["lora_B" if "lora_B" in n else "lora_A"].append(p)
+        graphed = self.device.type == "cuda" and config.cuda_graphs
+        # A CUDA graph replays the optimiser's step as recorded: its state and its rates must be tensors
+        # on the GPU that the graph reads (engine/cuda_graphs.py).
+        rate = (lambda: {"lr": torch.tensor(config.lr, device=self.device)}) if graphed else dict
         optimizer = torch.optim.AdamW(
-            [{"params": groups["lora_A"]}, {"params": groups["lora_B"]}],
+            [{"params": groups["lora_A"], **rate()}, {"params": groups["lora_B"], **rate()}],
             weight_decay=config.weight_decay,
             betas=(config.beta1, config.beta2),
+            capturable=graphed,
         )
-        self.adapters[name] = DocumentAdapter(name, peft_name, config, optimizer)
+        adapter = DocumentAdapter(name, peft_name, config, optimizer)
+        if graphed:
+            adapter.graphs = StepGraphs(lambda: self._adapter_state(adapter))
+        self.adapters[name] = adapter
         self.set_learning_rate(name, config.lr)  # the one place that applies B's ratio
         return self.adapters[name]
 
@@ -178,8 +188,24 @@ class TempLoraTrainer:
         """The learning rate of this adapter's next steps (B's is lr times `lr_b_ratio`)."""
         adapter = self.adapters[name]
         a_group, b_group = adapter.optimizer.param_groups
-        a_group["lr"] = lr
-        b_group["lr"] = lr * adapter.config.lr_b_ratio
+        for group, value in ((a_group, lr), (b_group, lr * adapter.config.lr_b_ratio)):
+            if torch.is_tensor(group["lr"]):
+                group["lr"].fill_(value)  # in place: a recorded graph reads this tensor
+            else:
+                group["lr"] = value
+
+    def _adapter_state(self, adapter: DocumentAdapter) -> list[torch.Tensor]:
+        """Every tensor an optimiser step of this adapter changes or reads as a setting: its weights,
+        AdamW's moments and step counts, the rates."""
+        groups = adapter.optimizer.param_groups
+        params = [p for group in groups for p in group["params"]]
+        moments = [
+            value
+            for p in params
+            for _, value in sorted(adapter.optimizer.state.get(p, {}).items())
+            if torch.is_tensor(value)
+        ]
+        return params + moments + [g["lr"] for g in groups if torch.is_tensor(g["lr"])]
 
     def set_input_casts(self, enabled: bool) -> None:
         """Whether PEFT copies each adapted layer's input to the adapter weights' dtype (fp32)."""
@@ -208,6 +234,7 @@ class TempLoraTrainer:
         adapter = self.adapters.pop(name, None)
         if adapter is None:
             return
+        adapter.graphs = None  # their memory with them
         if len(self.peft.peft_config) > 1:
             self.peft.delete_adapter(adapter.peft_name)
             # Deleting the active adapter moves PEFT's layers to another one but can leave the PeftModel's
@@ -237,7 +264,14 @@ class TempLoraTrainer:
 
     # -- losses --------------------------------------------------------------------------------------------
     def _autocast(self):
-        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
+        # No cast cache on a GPU: a graph's capture must not keep casts made outside it (PyTorch's CUDA
+        # graphs notes); the casts are of the small adapter matrices only.
+        return torch.autocast(
+            self.device.type,
+            dtype=torch.bfloat16,
+            enabled=self.bf16,
+            cache_enabled=self.device.type != "cuda",
+        )
 
     def _token_nll(self, ids: torch.Tensor, first_label: int, frozen_prefix: int = 0) -> torch.Tensor:
         """NLL of each of ids[first_label:], each token predicted from all tokens before it in `ids`.
@@ -382,30 +416,47 @@ class TempLoraTrainer:
         """One optimiser step; the NLL of each of the chunk's tokens before it (detached)."""
         adapter = self.adapters[name]
         tokens = len(context) + len(chunk)  # the work done, as counted, is the manuscript's
-        context, chunk, pad = in_shape(adapter.config, context, chunk, self._carries(adapter.config))
-        weight = adapter.config.context_loss
+        carries = self._carries(adapter.config)
+        context, chunk, pad = in_shape(adapter.config, context, chunk, carries)
         self.peft.set_adapter(adapter.peft_name)
         self.peft.train()
         try:
-            if adapter.config.frozen_context and weight == 0 and len(context) and self.can_carry:
-                nll = self._chunk_nll(adapter, context, chunk)
+            if adapter.graphs is not None and not carries:
+                context, chunk = context.to(self.device), chunk.to(self.device)
+                nll = adapter.graphs.run(
+                    (len(context), len(chunk), pad),
+                    lambda c, ch: self._optimizer_step(adapter, c, ch, pad),
+                    context,
+                    chunk,
+                )
             else:
-                first_label = 1 if weight > 0 else len(context)
-                frozen = len(context) if adapter.config.frozen_context else 0
-                nll = self._token_nll(torch.cat([context, chunk]), first_label, frozen)
-            nll = nll[: len(nll) - pad]
-            chunk = chunk[: len(chunk) - pad]
-            n_context = max(0, len(nll) - len(chunk))  # a text's first token has no label
-            weights = torch.ones_like(nll)
-            weights[:n_context] = weight
-            loss = (weights * nll).sum() / weights.sum()
-            loss.backward()
-            adapter.optimizer.step()
-            adapter.optimizer.zero_grad(set_to_none=True)
+                nll = self._optimizer_step(adapter, context, chunk, pad)
         finally:
             self.peft.eval()
         adapter.steps += 1
         adapter.trained_tokens += tokens
+        return nll
+
+    def _optimizer_step(
+        self, adapter: DocumentAdapter, context: torch.Tensor, chunk: torch.Tensor, pad: int
+    ) -> torch.Tensor:
+        """The loss, its backward pass and AdamW's step: tensors only, so a CUDA graph can record it.
+        Returns the NLL of each of the chunk's tokens but its last `pad` (padding)."""
+        weight = adapter.config.context_loss
+        if adapter.config.frozen_context and weight == 0 and len(context) and self.can_carry:
+            nll = self._chunk_nll(adapter, context, chunk)
+        else:
+            first_label = 1 if weight > 0 else len(context)
+            frozen = len(context) if adapter.config.frozen_context else 0
+            nll = self._token_nll(torch.cat([context, chunk]), first_label, frozen)
+        nll = nll[: len(nll) - pad]
+        n_context = max(0, len(nll) - (len(chunk) - pad))  # a text's first token has no label
+        weights = torch.ones_like(nll)
+        weights[:n_context] = weight
+        loss = (weights * nll).sum() / weights.sum()
+        loss.backward()
+        adapter.optimizer.step()
+        adapter.optimizer.zero_grad(set_to_none=True)
         return nll[n_context:].detach()
 
     def train_chunk(self, name: str, context: torch.Tensor, chunk: torch.Tensor) -> float:

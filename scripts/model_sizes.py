@@ -11,10 +11,10 @@ one JSON line and a short table at the end:
     python scripts/model_sizes.py gguf --sizes llama-1b --folder /tmp/models     # random GGUF + adapter
     python scripts/model_sizes.py generate --sizes llama-1b --folder /tmp/models # needs llama-cpp-python
 
-Variants of the training step (`--variants`, comma-separated): `eager` (the engine as it is), `fused`
-(AdamW's fused CUDA kernel), `compile` (torch.compile of each decoder layer, after the adapter exists),
-`chunk1024` (Δ 1024: fewer, longer steps; speed only, says nothing of what the adapter learns), `graphs`
-(each decoder layer compiled and replayed as CUDA graphs; CUDA only).
+Variants of the training step (`--variants`, comma-separated): `graphs` (the engine as it is: on a GPU each
+step's shape recorded once as a CUDA graph, engine/cuda_graphs.py), `eager` (the same without graphs),
+`fused` (eager with AdamW's fused CUDA kernel), `compile` (eager with torch.compile of each decoder layer),
+`chunk1024` (Δ 1024: fewer, longer steps; speed only, says nothing of what the adapter learns).
 """
 
 from __future__ import annotations
@@ -95,10 +95,10 @@ def absorb_seconds(trainer, name: str, n_tokens: int, vocab: int) -> dict:
     }
 
 
-def report_absorb(variant: str, trainer, args, vocab: int, context: int, chunk: int, report) -> None:
-    """Absorb `args.absorb_tokens` for real with a fresh adapter (the real loop: shorter contexts at the
-    start, a short last chunk) and report it as `variant`, with the novel's seconds."""
-    trainer.add_adapter("book")
+def report_absorb(variant: str, trainer, args, vocab: int, context: int, chunk: int, report, config) -> None:
+    """Absorb `args.absorb_tokens` for real with a fresh adapter of `config` (the real loop: shorter
+    contexts at the start, a short last chunk) and report it as `variant`, with the novel's seconds."""
+    trainer.add_adapter("book", config)
     measured = absorb_seconds(trainer, "book", args.absorb_tokens, vocab)
     trainer.remove_adapter("book")
     novel = measured["seconds"] if args.absorb_tokens >= NOVEL_TOKENS else novel_estimate(measured)
@@ -169,14 +169,20 @@ def train_part(args) -> list[dict]:
             rows.append(row)
             print(json.dumps(row), flush=True)
 
-        trainer.add_adapter("steps")
         c, d = config.context_tokens, config.chunk_tokens
-        if "eager" in variants:
-            report("eager", median_step(trainer, "steps", tokens, c, d, args.steps, args.warmup), c + d, d)
-            step = median_step(trainer, "steps", tokens, c, config.opening_chunk_tokens, args.steps, 1)
-            report("eager opening", step, c + config.opening_chunk_tokens, config.opening_chunk_tokens)
+        for variant in ("graphs", "eager"):
+            if variant not in variants or (variant == "graphs" and device.type != "cuda"):
+                continue
+            own = config.replace(cuda_graphs=variant == "graphs")
+            trainer.add_adapter(variant, own)
+            report(variant, median_step(trainer, variant, tokens, c, d, args.steps, args.warmup), c + d, d)
+            step = median_step(trainer, variant, tokens, c, config.opening_chunk_tokens, args.steps, 2)
+            report(f"{variant} opening", step, c + config.opening_chunk_tokens, config.opening_chunk_tokens)
+            trainer.remove_adapter(variant)
             if args.absorb_tokens:
-                report_absorb("eager absorb", trainer, args, shape.vocab, c, d, report)
+                report_absorb(f"{variant} absorb", trainer, args, shape.vocab, c, d, report, own)
+        # The other variants change the eager step.
+        trainer.add_adapter("steps", config.replace(cuda_graphs=False))
         if "chunk1024" in variants:
             step = median_step(trainer, "steps", tokens, c, 1024, args.steps, args.warmup)
             report("eager Δ1024", step, c + 1024, 1024)
@@ -207,9 +213,8 @@ def train_part(args) -> list[dict]:
                 step = median_step(trainer, "steps", tokens, c, 1024, args.steps, args.warmup)
                 report("compiled Δ1024", step, c + 1024, 1024)
             if args.absorb_tokens:
-                report_absorb("compiled absorb", trainer, args, shape.vocab, c, d, report)
-        if "graphs" in variants and device.type == "cuda":
-            graphs_part(trainer, tokens, c, d, args, report, "chunk1024" in variants)
+                eager = config.replace(cuda_graphs=False)
+                report_absorb("compiled absorb", trainer, args, shape.vocab, c, d, report, eager)
         if device.type == "cuda":
             base["peak_memory_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 1)
         del trainer
@@ -217,36 +222,6 @@ def train_part(args) -> list[dict]:
             torch.cuda.empty_cache()
             torch._dynamo.reset()
     return rows
-
-
-def graphs_part(trainer, tokens, context: int, chunk: int, args, report, long_chunk: bool) -> None:
-    """The step with each decoder layer compiled and replayed as CUDA graphs (torch.compile's
-    "reduce-overhead"): a 1B step is launch-bound (about 4% of the bf16 peak eager), and a graph replays a
-    layer's hundreds of kernel launches as one. Each new shape records graphs of its own."""
-    import torch
-
-    torch._dynamo.config.cache_size_limit = 256
-    began = time.perf_counter()
-    for layer in trainer.peft.base_model.model.model.layers:
-        layer.compile(mode="reduce-overhead")
-    step = trainer._step  # every optimiser step, whether train_step or absorb's train_chunk runs it
-
-    def marked_step(*a, **k):  # a step's graphs may reuse the last step's outputs' memory
-        torch.compiler.cudagraph_mark_step_begin()
-        return step(*a, **k)
-
-    trainer._step = marked_step
-    trainer.train_step("steps", tokens[:context], tokens[context : context + chunk])
-    sync(trainer.device)
-    first = time.perf_counter() - began
-    seconds = median_step(trainer, "steps", tokens, context, chunk, args.steps, args.warmup)
-    report("CUDA graphs", seconds, context + chunk, chunk, compile_and_first_step_seconds=round(first, 1))
-    if long_chunk:
-        seconds = median_step(trainer, "steps", tokens, context, 1024, args.steps, args.warmup)
-        report("CUDA graphs Δ1024", seconds, context + 1024, 1024)
-    if args.absorb_tokens:
-        vocab = trainer.causal_lm.config.vocab_size
-        report_absorb("CUDA graphs absorb", trainer, args, vocab, context, chunk, report)
 
 
 def gguf_part(args) -> list[dict]:
@@ -367,7 +342,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("part", choices=("train", "gguf", "generate"))
     parser.add_argument("--sizes", default="llama-1b,llama-3b", help="names in engine/random_model.py SIZES")
-    parser.add_argument("--variants", default="eager", help="eager,fused,compile,chunk1024,graphs")
+    parser.add_argument("--variants", default="graphs,eager", help="graphs,eager,fused,compile,chunk1024")
     parser.add_argument("--steps", type=int, default=10, help="timed training steps (the median is kept)")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--absorb-tokens", type=int, default=0, help="absorb this many tokens for real")
