@@ -418,21 +418,22 @@ class TempLoraTrainer:
         tokens = len(context) + len(chunk)  # the work done, as counted, is the manuscript's
         carries = self._carries(adapter.config)
         context, chunk, pad = in_shape(adapter.config, context, chunk, carries)
-        self.peft.set_adapter(adapter.peft_name)
-        self.peft.train()
-        try:
-            if adapter.graphs is not None and not carries:
-                context, chunk = context.to(self.device), chunk.to(self.device)
-                nll = adapter.graphs.run(
-                    (len(context), len(chunk), pad),
-                    lambda c, ch: self._optimizer_step(adapter, c, ch, pad),
-                    context,
-                    chunk,
-                )
-            else:
-                nll = self._optimizer_step(adapter, context, chunk, pad)
-        finally:
-            self.peft.eval()
+
+        def step(context: torch.Tensor, chunk: torch.Tensor) -> torch.Tensor:
+            self.peft.set_adapter(adapter.peft_name)
+            self.peft.train()
+            try:
+                return self._optimizer_step(adapter, context, chunk, pad)
+            finally:
+                self.peft.eval()
+
+        if adapter.graphs is not None and not carries:
+            # A replay needs none of the model's Python state (the active adapter, train mode), so it skips
+            # setting it: PEFT walks every module to do so, milliseconds the GPU would wait.
+            shape = (len(context), len(chunk), pad)
+            nll = adapter.graphs.run(shape, step, context.to(self.device), chunk.to(self.device))
+        else:
+            nll = step(context, chunk)
         adapter.steps += 1
         adapter.trained_tokens += tokens
         return nll
