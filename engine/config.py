@@ -114,6 +114,15 @@ class TempLoraConfig:
     target_modules: tuple[str, ...] = option(
         MLP_AND_HEAD, "module names to adapt (comma-separated on the command line)", "--targets"
     )
+    # Below this layer a step's gradients pass each attention by the residual stream alone: its backward (a
+    # quarter of a CPU step, with its projections') is skipped; the adapter has no attention LoRA. From the
+    # top (all 30 layers) a step was 1.65× faster, but the 16k opening learned far less
+    # (Persuasion 0.9289 against 0.9066; docs/BENCHMARKS.md, session 20).
+    attention_backward_from: int = option(
+        0,
+        "decoder layers below this one get no gradient through their attention",
+        "--attention-backward-from",
+    )
     # The backward pass then stops at this layer, so every step skips the lower layers' share of it.
     first_layer: int = option(
         0, "decoder layers below this one get no LoRA (the head always does when targeted)", "--first-layer"
@@ -155,6 +164,7 @@ class TempLoraConfig:
             "early_chunks",
             "early_epochs",
             "first_layer",
+            "attention_backward_from",
             "opening_tokens",
             "lr_decay_tokens",
             "lr_decay_power",

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import torch
@@ -130,6 +131,13 @@ class TempLoraTrainer:
             t == "full_attention" for t in getattr(text_config, "layer_types", None) or []
         )
         self.max_positions = getattr(text_config, "max_position_embeddings", 2048)
+        # During a step, the attention layers below this one are cut from the backward pass (config.py,
+        # attention_backward_from); 0 outside a step.
+        self.attention_detached_below = 0
+        for module_name, module in causal_lm.named_modules():
+            if module_name.endswith("self_attn"):
+                layer = next(int(p) for p in module_name.split(".") if p.isdigit())
+                module.register_forward_pre_hook(partial(self._attention_input, layer), with_kwargs=True)
         n = sum(p.numel() for p in causal_lm.parameters())
         self.n_params = n
         log.info("trainer on %s, %s, %.1fM parameters", self.device, dtype, n / 1e6)
@@ -294,6 +302,14 @@ class TempLoraTrainer:
         hidden = hidden[first_label - 1 - frozen_prefix : len(ids) - 1 - frozen_prefix]
         return self._head_nll(hidden, ids[first_label:])
 
+    def _attention_input(self, layer: int, module, args: tuple, kwargs: dict):
+        """An attention layer's input, cut from the backward pass below `attention_detached_below`."""
+        if layer >= self.attention_detached_below:
+            return None
+        if args:
+            return (args[0].detach(), *args[1:]), kwargs
+        return args, {**kwargs, "hidden_states": kwargs["hidden_states"].detach()}
+
     def _carries(self, config: TempLoraConfig) -> bool:
         """Whether steps of `config` carry their context (a sliding-window model never does)."""
         return config.carry_context and self.can_carry
@@ -422,10 +438,12 @@ class TempLoraTrainer:
         def step(context: torch.Tensor, chunk: torch.Tensor) -> torch.Tensor:
             self.peft.set_adapter(adapter.peft_name)
             self.peft.train()
+            self.attention_detached_below = adapter.config.attention_backward_from
             try:
                 return self._optimizer_step(adapter, context, chunk, pad)
             finally:
                 self.peft.eval()
+                self.attention_detached_below = 0
 
         if adapter.graphs is not None and not carries:
             # A replay needs none of the model's Python state (the active adapter, train mode), so it skips

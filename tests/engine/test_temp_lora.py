@@ -214,6 +214,29 @@ def test_first_layer_leaves_the_lower_layers_without_lora(loaded_model):
 
 
 @pytest.mark.slow
+def test_below_attention_backward_from_the_attention_is_out_of_the_backward_pass(loaded_model, sample_text):
+    trainer = loaded_model.trainer
+    tokens = loaded_model.tokens(sample_text)[:640]
+    layers = trainer.causal_lm.model.layers
+    seen = {}
+
+    def watch(layer):  # whether the attention's output of the step's forward with gradients takes part
+        return lambda module, args, output: seen.__setitem__(layer, output[0].requires_grad)
+
+    hooks = [layers[i].self_attn.register_forward_hook(watch(i)) for i in (5, 20)]
+    try:
+        for below, expected in ((0, {5: True, 20: True}), (15, {5: False, 20: True})):
+            config = loaded_model.config.replace(attention_backward_from=below)
+            with fresh_adapter(trainer, f"attention-{below}", config):
+                trainer.train_step(f"attention-{below}", tokens[:128], tokens[128:])
+                assert seen == expected  # the last forward: the chunk's (the context's has no gradients)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    assert trainer.attention_detached_below == 0  # only during a step
+
+
+@pytest.mark.slow
 def test_skipping_peft_input_casts_changes_no_loss(loaded_model, sample_text):
     trainer = loaded_model.trainer
     tokens = loaded_model.tokens(sample_text)[:768]
