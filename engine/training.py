@@ -135,8 +135,8 @@ class TempLoraTrainer:
         # attention_backward_from); 0 outside a step.
         self.attention_detached_below = 0
         for module_name, module in causal_lm.named_modules():
-            if module_name.endswith("self_attn"):
-                layer = next(int(p) for p in module_name.split(".") if p.isdigit())
+            layer = next((int(p) for p in module_name.split(".") if p.isdigit()), None)
+            if module_name.endswith("self_attn") and layer is not None:
                 module.register_forward_pre_hook(partial(self._attention_input, layer), with_kwargs=True)
         n = sum(p.numel() for p in causal_lm.parameters())
         self.n_params = n
