@@ -116,8 +116,8 @@ class TempLoraConfig:
     )
     # Below this layer a step's gradients pass each attention by the residual stream alone: its backward (a
     # quarter of a CPU step, with its projections') is skipped; the adapter has no attention LoRA. From the
-    # top (all 30 layers) a step was 1.65× faster, but the 16k opening learned far less
-    # (Persuasion 0.9289 against 0.9066; docs/BENCHMARKS.md, session 20).
+    # top (all 30 layers) a novel learned 1.65× faster on this CPU, but whole novels kept 81–83% of their gain
+    # (Persuasion 0.8477 against 0.8128, P&P 0.8360 / 0.8023; docs/BENCHMARKS.md, session 20).
     attention_backward_from: int = option(
         0,
         "decoder layers below this one get no gradient through their attention",
