@@ -33,6 +33,11 @@ def cpu_has_fast_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
+def layer_number(module_name: str) -> int | None:
+    """The decoder layer a module belongs to ("model.layers.12.mlp.up_proj": 12), None outside the layers."""
+    return next((int(p) for p in module_name.split(".") if p.isdigit()), None)
+
+
 def training_device() -> torch.device:
     """CUDA when a GPU is present, else the CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -135,7 +140,7 @@ class TempLoraTrainer:
         # attention_backward_from); 0 outside a step.
         self.attention_detached_below = 0
         for module_name, module in causal_lm.named_modules():
-            layer = next((int(p) for p in module_name.split(".") if p.isdigit()), None)
+            layer = layer_number(module_name)
             if module_name.endswith("self_attn") and layer is not None:
                 module.register_forward_pre_hook(partial(self._attention_input, layer), with_kwargs=True)
         n = sum(p.numel() for p in causal_lm.parameters())
@@ -230,7 +235,7 @@ class TempLoraTrainer:
         for name, _ in self.causal_lm.named_modules():
             if not any(name == t or name.endswith(f".{t}") for t in config.target_modules):
                 continue
-            layer = next((int(p) for p in name.split(".") if p.isdigit()), None)
+            layer = layer_number(name)
             if layer is None or layer >= config.first_layer:
                 names.append(name)
         if not names:

@@ -182,7 +182,8 @@ def train_part(args) -> list[dict]:
             if args.absorb_tokens:
                 report_absorb(f"{variant} absorb", trainer, args, shape.vocab, c, d, report, own)
         # The other variants change the eager step.
-        trainer.add_adapter("steps", config.replace(cuda_graphs=False))
+        eager = config.replace(cuda_graphs=False)
+        trainer.add_adapter("steps", eager)
         if "chunk1024" in variants:
             step = median_step(trainer, "steps", tokens, c, 1024, args.steps, args.warmup)
             report("eager Δ1024", step, c + 1024, 1024)
@@ -213,7 +214,6 @@ def train_part(args) -> list[dict]:
                 step = median_step(trainer, "steps", tokens, c, 1024, args.steps, args.warmup)
                 report("compiled Δ1024", step, c + 1024, 1024)
             if args.absorb_tokens:
-                eager = config.replace(cuda_graphs=False)
                 report_absorb("compiled absorb", trainer, args, shape.vocab, c, d, report, eager)
         if device.type == "cuda":
             base["peak_memory_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 1)
